@@ -1,0 +1,49 @@
+//! The Kafka Connect REST API.
+//!
+//! Paths, status codes and bodies follow Kafka Connect 3.9. Errors use its
+//! body, `{"error_code": N, "message": "..."}`; where Kafka Connect answers
+//! bad input with a 500 (malformed JSON, unknown fields, wrong types), Weir
+//! answers 400 and names the problem.
+
+mod connectors;
+mod error;
+mod json;
+mod plugins;
+mod root;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+
+pub use self::error::ApiError;
+use crate::supervisor::Supervisor;
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// The supervisor.
+    pub supervisor: Arc<Supervisor>,
+    /// Reported by `GET /`.
+    pub cluster_id: String,
+}
+
+/// The REST API's router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(root::server_info))
+        .route("/health", get(root::health))
+        .route("/connectors", get(connectors::list_connectors).post(connectors::create_connector))
+        .route("/connectors/{name}", get(connectors::read_connector).delete(connectors::delete_connector))
+        .route("/connectors/{name}/status", get(connectors::read_connector_status))
+        .route("/connectors/{name}/offsets", get(connectors::read_connector_offsets))
+        .route("/connector-plugins", get(plugins::list_connector_plugins))
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .with_state(state)
+}
+
+/// Runs blocking supervisor work off the async runtime.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(format!("worker thread failed: {e}")))?
+}

@@ -1,0 +1,81 @@
+//! `weir [worker.properties]`: runs the worker.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tracing_subscriber::EnvFilter;
+use weir::api::{self, AppState};
+use weir::config::WorkerConfig;
+use weir::runtime::Runtime;
+use weir::store::{RedbStore, StateStore};
+use weir::supervisor::Supervisor;
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,wasmtime=warn,cranelift=warn")))
+        .with_writer(std::io::stderr)
+        .init();
+
+    let mut args = std::env::args().skip(1);
+    let config = match args.next() {
+        Some(arg) if arg == "--help" || arg == "-h" => {
+            println!("usage: weir [worker.properties]\n\nWith no file, serves on 127.0.0.1:8083 with state under ./weir-data.");
+            return Ok(());
+        }
+        Some(path) => WorkerConfig::load(&PathBuf::from(&path)).with_context(|| format!("loading {path}"))?,
+        None => WorkerConfig::default(),
+    };
+    for key in &config.ignored_keys {
+        tracing::warn!(key, "worker config key is not used by weir; ignoring it");
+    }
+    if let Some(servers) = &config.bootstrap_servers {
+        tracing::warn!(bootstrap.servers = %servers, "Kafka delivery is not in this build yet; records go to the embedded log");
+    }
+
+    std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
+    if let Some(parent) = config.state_file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    let store: Arc<dyn StateStore> =
+        Arc::new(RedbStore::open(&config.state_file).with_context(|| format!("opening {}", config.state_file.display()))?);
+    let mut runtime = Runtime::new(Some(config.data_dir.join("compile-cache"))).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    runtime.load_all(&config.plugin_path);
+    let runtime = Arc::new(runtime);
+
+    let cluster_id = store.cluster_id()?;
+    let supervisor = Arc::new(Supervisor::new(runtime, store, config.clone()));
+    supervisor.restore()?;
+
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
+        tracing::info!(listen = %config.listen, data = %config.data_dir.display(), "weir is serving the Kafka Connect REST API");
+        let app = api::router(AppState { supervisor: supervisor.clone(), cluster_id });
+        axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("serving REST")
+    })?;
+
+    tracing::info!("stopping tasks");
+    supervisor.shutdown(Duration::from_secs(10));
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

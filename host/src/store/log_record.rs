@@ -1,0 +1,152 @@
+//! A record as the embedded log keeps it: converted key and value bytes,
+//! headers, timestamp and partition, in a small length-prefixed encoding.
+
+use super::{StoreError, StoreResult};
+
+/// A record in the embedded log, after conversion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRecord {
+    /// Topic.
+    pub topic: String,
+    /// Kafka partition, when the connector chose one.
+    pub partition: Option<i32>,
+    /// Converted key; `None` is a null key.
+    pub key: Option<Vec<u8>>,
+    /// Converted value; `None` is a tombstone.
+    pub value: Option<Vec<u8>>,
+    /// Milliseconds since the epoch.
+    pub timestamp: Option<i64>,
+    /// Converted headers.
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
+}
+
+const VERSION: u8 = 1;
+
+impl LogRecord {
+    /// Encodes the record (the topic is the table key, not repeated).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(32 + self.key.as_ref().map_or(0, Vec::len) + self.value.as_ref().map_or(0, Vec::len));
+        out.push(VERSION);
+        put_opt_i64(&mut out, self.partition.map(i64::from));
+        put_opt_i64(&mut out, self.timestamp);
+        put_opt_bytes(&mut out, self.key.as_deref());
+        put_opt_bytes(&mut out, self.value.as_deref());
+        out.extend_from_slice(&(self.headers.len() as u32).to_le_bytes());
+        for (k, v) in &self.headers {
+            put_opt_bytes(&mut out, Some(k.as_bytes()));
+            put_opt_bytes(&mut out, v.as_deref());
+        }
+        out
+    }
+
+    /// Decodes a record stored under `topic`.
+    pub fn decode(topic: &str, bytes: &[u8]) -> StoreResult<Self> {
+        let corrupt = |reason: &str| StoreError::Corrupt { what: format!("a record of topic {topic}"), reason: reason.to_string() };
+        let mut r = Reader { bytes, pos: 0 };
+        if r.u8().ok_or_else(|| corrupt("empty"))? != VERSION {
+            return Err(corrupt("unknown encoding version"));
+        }
+        let partition = r.opt_i64().ok_or_else(|| corrupt("truncated partition"))?;
+        let partition = partition.map(|p| i32::try_from(p).map_err(|_| corrupt("partition out of range"))).transpose()?;
+        let timestamp = r.opt_i64().ok_or_else(|| corrupt("truncated timestamp"))?;
+        let key = r.opt_bytes().ok_or_else(|| corrupt("truncated key"))?;
+        let value = r.opt_bytes().ok_or_else(|| corrupt("truncated value"))?;
+        let count = r.u32().ok_or_else(|| corrupt("truncated header count"))?;
+        let mut headers = Vec::new();
+        for _ in 0..count {
+            let k = r.opt_bytes().flatten().ok_or_else(|| corrupt("truncated header key"))?;
+            let k = String::from_utf8(k).map_err(|_| corrupt("header key is not UTF-8"))?;
+            let v = r.opt_bytes().ok_or_else(|| corrupt("truncated header value"))?;
+            headers.push((k, v));
+        }
+        Ok(Self { topic: topic.to_string(), partition, key, value, timestamp, headers })
+    }
+}
+
+fn put_opt_i64(out: &mut Vec<u8>, v: Option<i64>) {
+    match v {
+        None => out.push(0),
+        Some(v) => {
+            out.push(1);
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+}
+
+fn put_opt_bytes(out: &mut Vec<u8>, v: Option<&[u8]>) {
+    match v {
+        None => out.push(0),
+        Some(v) => {
+            out.push(1);
+            out.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            out.extend_from_slice(v);
+        }
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let end = self.pos.checked_add(n)?;
+        let slice = self.bytes.get(self.pos..end)?;
+        self.pos = end;
+        Some(slice)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn opt_i64(&mut self) -> Option<Option<i64>> {
+        match self.u8()? {
+            0 => Some(None),
+            _ => {
+                let b = self.take(8)?;
+                let mut a = [0u8; 8];
+                a.copy_from_slice(b);
+                Some(Some(i64::from_le_bytes(a)))
+            }
+        }
+    }
+    fn opt_bytes(&mut self) -> Option<Option<Vec<u8>>> {
+        match self.u8()? {
+            0 => Some(None),
+            _ => {
+                let len = self.u32()? as usize;
+                self.take(len).map(|b| Some(b.to_vec()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_every_field() {
+        let record = LogRecord {
+            topic: "t".into(),
+            partition: Some(3),
+            key: Some(b"k".to_vec()),
+            value: None,
+            timestamp: Some(-5),
+            headers: vec![("h".into(), Some(vec![0, 255])), ("n".into(), None)],
+        };
+        assert_eq!(LogRecord::decode("t", &record.encode()).unwrap(), record);
+    }
+
+    #[test]
+    fn truncated_bytes_are_an_error_not_a_panic() {
+        let record = LogRecord { topic: "t".into(), partition: None, key: Some(vec![1; 10]), value: Some(vec![2; 10]), timestamp: None, headers: vec![] };
+        let bytes = record.encode();
+        for cut in 0..bytes.len() {
+            assert!(LogRecord::decode("t", &bytes[..cut]).is_err(), "cut at {cut} decoded");
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! The redb implementation of [`StateStore`]: one file per worker.
+//!
+//! Every write transaction commits with redb's default (immediate)
+//! durability, so what a call has returned survives `kill -9`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+
+use super::{LogRecord, OffsetEntry, StateStore, StoreError, StoreResult, StoredConnector, TargetState, canonical_json};
+
+/// name → config JSON
+const CONFIGS: TableDefinition<&str, &str> = TableDefinition::new("connector_configs");
+/// name → target state
+const TARGETS: TableDefinition<&str, &str> = TableDefinition::new("target_states");
+/// (connector, canonical partition JSON) → offset JSON
+const OFFSETS: TableDefinition<(&str, &str), &str> = TableDefinition::new("source_offsets");
+/// (connector, key) → bytes
+const PLUGIN_KV: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("plugin_kv");
+/// (topic, position) → encoded record
+const LOG: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("log");
+/// topic → next position
+const LOG_HEADS: TableDefinition<&str, u64> = TableDefinition::new("log_heads");
+/// worker metadata (cluster id)
+const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
+
+/// State in one redb file.
+pub struct RedbStore {
+    db: Database,
+}
+
+fn db_err<E: Into<redb::Error>>(err: E) -> StoreError {
+    StoreError::Database(err.into())
+}
+
+impl RedbStore {
+    /// Opens (or creates) the store at `path`, creating its tables.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let db = Database::create(path).map_err(db_err)?;
+        let txn = db.begin_write().map_err(db_err)?;
+        {
+            txn.open_table(CONFIGS).map_err(db_err)?;
+            txn.open_table(TARGETS).map_err(db_err)?;
+            txn.open_table(OFFSETS).map_err(db_err)?;
+            txn.open_table(PLUGIN_KV).map_err(db_err)?;
+            txn.open_table(LOG).map_err(db_err)?;
+            txn.open_table(LOG_HEADS).map_err(db_err)?;
+            let mut meta = txn.open_table(META).map_err(db_err)?;
+            if meta.get("cluster_id").map_err(db_err)?.is_none() {
+                let id = uuid::Uuid::new_v4().simple().to_string();
+                meta.insert("cluster_id", id.as_str()).map_err(db_err)?;
+            }
+        }
+        txn.commit().map_err(db_err)?;
+        Ok(Self { db })
+    }
+}
+
+fn parse_target(name: &str, raw: &str) -> StoreResult<TargetState> {
+    match raw {
+        "RUNNING" => Ok(TargetState::Running),
+        "PAUSED" => Ok(TargetState::Paused),
+        "STOPPED" => Ok(TargetState::Stopped),
+        other => Err(StoreError::Corrupt { what: format!("target state of {name}"), reason: format!("unknown state {other}") }),
+    }
+}
+
+fn target_str(target: TargetState) -> &'static str {
+    match target {
+        TargetState::Running => "RUNNING",
+        TargetState::Paused => "PAUSED",
+        TargetState::Stopped => "STOPPED",
+    }
+}
+
+impl StateStore for RedbStore {
+    fn put_connector(&self, connector: &StoredConnector) -> StoreResult<()> {
+        let config = serde_json::to_string(&connector.config)
+            .map_err(|source| StoreError::Json { what: format!("config of {}", connector.name), source })?;
+        let txn = self.db.begin_write().map_err(db_err)?;
+        {
+            txn.open_table(CONFIGS).map_err(db_err)?.insert(connector.name.as_str(), config.as_str()).map_err(db_err)?;
+            txn.open_table(TARGETS)
+                .map_err(db_err)?
+                .insert(connector.name.as_str(), target_str(connector.target))
+                .map_err(db_err)?;
+        }
+        txn.commit().map_err(db_err)
+    }
+
+    fn set_target_state(&self, name: &str, target: TargetState) -> StoreResult<()> {
+        let txn = self.db.begin_write().map_err(db_err)?;
+        txn.open_table(TARGETS).map_err(db_err)?.insert(name, target_str(target)).map_err(db_err)?;
+        txn.commit().map_err(db_err)
+    }
+
+    fn delete_connector(&self, name: &str) -> StoreResult<()> {
+        let txn = self.db.begin_write().map_err(db_err)?;
+        txn.open_table(CONFIGS).map_err(db_err)?.remove(name).map_err(db_err)?;
+        txn.open_table(TARGETS).map_err(db_err)?.remove(name).map_err(db_err)?;
+        txn.commit().map_err(db_err)
+    }
+
+    fn connectors(&self) -> StoreResult<Vec<StoredConnector>> {
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let configs = txn.open_table(CONFIGS).map_err(db_err)?;
+        let targets = txn.open_table(TARGETS).map_err(db_err)?;
+        let mut out = Vec::new();
+        for entry in configs.iter().map_err(db_err)? {
+            let (name, config) = entry.map_err(db_err)?;
+            let name = name.value().to_string();
+            let config: BTreeMap<String, String> = serde_json::from_str(config.value())
+                .map_err(|source| StoreError::Json { what: format!("stored config of {name}"), source })?;
+            let target = match targets.get(name.as_str()).map_err(db_err)? {
+                Some(t) => parse_target(&name, t.value())?,
+                None => TargetState::Running,
+            };
+            out.push(StoredConnector { name, config, target });
+        }
+        Ok(out)
+    }
+
+    fn offset(&self, connector: &str, partition: &str) -> StoreResult<Option<String>> {
+        let partition = canonical_json(partition, "source partition")?;
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let table = txn.open_table(OFFSETS).map_err(db_err)?;
+        Ok(table.get((connector, partition.as_str())).map_err(db_err)?.map(|v| v.value().to_string()))
+    }
+
+    fn offsets(&self, connector: &str) -> StoreResult<Vec<OffsetEntry>> {
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let table = txn.open_table(OFFSETS).map_err(db_err)?;
+        let mut out = Vec::new();
+        for entry in table.range((connector, "")..).map_err(db_err)? {
+            let (key, value) = entry.map_err(db_err)?;
+            let (c, partition) = key.value();
+            if c != connector {
+                break;
+            }
+            out.push(OffsetEntry { partition: partition.to_string(), offset: value.value().to_string() });
+        }
+        Ok(out)
+    }
+
+    fn append_and_commit(&self, connector: &str, records: &[LogRecord], offsets: &[OffsetEntry]) -> StoreResult<Vec<u64>> {
+        let canonical: Vec<(String, &str)> = offsets
+            .iter()
+            .map(|o| Ok((canonical_json(&o.partition, "source partition")?, o.offset.as_str())))
+            .collect::<StoreResult<_>>()?;
+        let txn = self.db.begin_write().map_err(db_err)?;
+        let mut positions = Vec::with_capacity(records.len());
+        {
+            let mut log = txn.open_table(LOG).map_err(db_err)?;
+            let mut heads = txn.open_table(LOG_HEADS).map_err(db_err)?;
+            let mut next: BTreeMap<&str, u64> = BTreeMap::new();
+            for record in records {
+                let topic = record.topic.as_str();
+                let position = match next.get(topic) {
+                    Some(p) => *p,
+                    None => heads.get(topic).map_err(db_err)?.map_or(0, |g| g.value()),
+                };
+                log.insert((topic, position), record.encode().as_slice()).map_err(db_err)?;
+                next.insert(topic, position + 1);
+                positions.push(position);
+            }
+            for (topic, head) in next {
+                heads.insert(topic, head).map_err(db_err)?;
+            }
+            let mut table = txn.open_table(OFFSETS).map_err(db_err)?;
+            for (partition, offset) in &canonical {
+                table.insert((connector, partition.as_str()), *offset).map_err(db_err)?;
+            }
+        }
+        txn.commit().map_err(db_err)?;
+        Ok(positions)
+    }
+
+    fn kv_get(&self, connector: &str, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let table = txn.open_table(PLUGIN_KV).map_err(db_err)?;
+        Ok(table.get((connector, key)).map_err(db_err)?.map(|v| v.value().to_vec()))
+    }
+
+    fn kv_put(&self, connector: &str, key: &str, value: &[u8]) -> StoreResult<()> {
+        let txn = self.db.begin_write().map_err(db_err)?;
+        txn.open_table(PLUGIN_KV).map_err(db_err)?.insert((connector, key), value).map_err(db_err)?;
+        txn.commit().map_err(db_err)
+    }
+
+    fn kv_delete(&self, connector: &str, key: &str) -> StoreResult<()> {
+        let txn = self.db.begin_write().map_err(db_err)?;
+        txn.open_table(PLUGIN_KV).map_err(db_err)?.remove((connector, key)).map_err(db_err)?;
+        txn.commit().map_err(db_err)
+    }
+
+    fn kv_keys(&self, connector: &str, prefix: &str) -> StoreResult<Vec<String>> {
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let table = txn.open_table(PLUGIN_KV).map_err(db_err)?;
+        let mut out = Vec::new();
+        for entry in table.range((connector, prefix)..).map_err(db_err)? {
+            let (key, _) = entry.map_err(db_err)?;
+            let (c, k) = key.value();
+            if c != connector || !k.starts_with(prefix) {
+                break;
+            }
+            out.push(k.to_string());
+        }
+        Ok(out)
+    }
+
+    fn log_len(&self, topic: &str) -> StoreResult<u64> {
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let heads = txn.open_table(LOG_HEADS).map_err(db_err)?;
+        Ok(heads.get(topic).map_err(db_err)?.map_or(0, |g| g.value()))
+    }
+
+    fn log_read(&self, topic: &str, from: u64, max: usize) -> StoreResult<Vec<(u64, LogRecord)>> {
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let log = txn.open_table(LOG).map_err(db_err)?;
+        let mut out = Vec::new();
+        for entry in log.range((topic, from)..(topic, u64::MAX)).map_err(db_err)? {
+            if out.len() >= max {
+                break;
+            }
+            let (key, value) = entry.map_err(db_err)?;
+            let (_, position) = key.value();
+            out.push((position, LogRecord::decode(topic, value.value())?));
+        }
+        Ok(out)
+    }
+
+    fn log_topics(&self) -> StoreResult<Vec<String>> {
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let heads = txn.open_table(LOG_HEADS).map_err(db_err)?;
+        let mut out = Vec::new();
+        for entry in heads.iter().map_err(db_err)? {
+            let (topic, _) = entry.map_err(db_err)?;
+            out.push(topic.value().to_string());
+        }
+        Ok(out)
+    }
+
+    fn cluster_id(&self) -> StoreResult<String> {
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let meta = txn.open_table(META).map_err(db_err)?;
+        meta.get("cluster_id")
+            .map_err(db_err)?
+            .map(|v| v.value().to_string())
+            .ok_or_else(|| StoreError::Corrupt { what: "worker metadata".into(), reason: "no cluster id".into() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, RedbStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = RedbStore::open(&dir.path().join("state.redb")).unwrap();
+        (dir, store)
+    }
+
+    fn record(topic: &str, value: &str) -> LogRecord {
+        LogRecord { topic: topic.into(), partition: None, key: None, value: Some(value.as_bytes().to_vec()), timestamp: None, headers: vec![] }
+    }
+
+    #[test]
+    fn append_and_commit_moves_records_and_offsets_together() {
+        let (_dir, store) = store();
+        let offsets = [OffsetEntry { partition: r#"{"b":1,"a":2}"#.into(), offset: r#"{"n":2}"#.into() }];
+        let positions = store.append_and_commit("c", &[record("t", "x"), record("t", "y"), record("u", "z")], &offsets).unwrap();
+        assert_eq!(positions, vec![0, 1, 0]);
+        assert_eq!(store.log_len("t").unwrap(), 2);
+        assert_eq!(store.offset("c", r#"{"a":2,"b":1}"#).unwrap().as_deref(), Some(r#"{"n":2}"#));
+        let read = store.log_read("t", 1, 10).unwrap();
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].1.value.as_deref(), Some(b"y".as_slice()));
+        assert_eq!(store.offsets("c").unwrap().len(), 1);
+        assert!(store.offsets("other").unwrap().is_empty());
+    }
+
+    #[test]
+    fn state_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.redb");
+        let id = {
+            let store = RedbStore::open(&path).unwrap();
+            let mut config = BTreeMap::new();
+            config.insert("connector.class".to_string(), "X".to_string());
+            store.put_connector(&StoredConnector { name: "c".into(), config, target: TargetState::Paused }).unwrap();
+            store.kv_put("c", "history/1", b"ddl").unwrap();
+            store.cluster_id().unwrap()
+        };
+        let store = RedbStore::open(&path).unwrap();
+        assert_eq!(store.cluster_id().unwrap(), id);
+        let connectors = store.connectors().unwrap();
+        assert_eq!(connectors.len(), 1);
+        assert_eq!(connectors[0].target, TargetState::Paused);
+        assert_eq!(store.kv_keys("c", "history/").unwrap(), vec!["history/1".to_string()]);
+        assert_eq!(store.kv_get("c", "history/1").unwrap().as_deref(), Some(b"ddl".as_slice()));
+    }
+}

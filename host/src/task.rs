@@ -1,0 +1,342 @@
+//! One source task's life on its own thread: open, then poll → convert →
+//! append records and advance offsets in one durable transaction → tell the
+//! task what is committed. Offsets never move before their records are
+//! durable, so a crash at any point loses nothing that was committed.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::convert::Converter;
+use crate::plugin::ConnectorError;
+use crate::runtime::{DisplayChain, Grants, HostServices, Limits, LoadedPlugin, Runtime};
+use crate::store::{LogRecord, OffsetEntry, StateStore};
+
+/// Connector and task states, as Kafka Connect names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Not started yet.
+    Unassigned,
+    /// Running.
+    Running,
+    /// Paused by the operator.
+    Paused,
+    /// Stopped by the operator (connectors only).
+    Stopped,
+    /// Failed; see the trace.
+    Failed,
+    /// About to restart.
+    Restarting,
+}
+
+impl State {
+    /// The upper-case name the REST API shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unassigned => "UNASSIGNED",
+            Self::Running => "RUNNING",
+            Self::Paused => "PAUSED",
+            Self::Stopped => "STOPPED",
+            Self::Failed => "FAILED",
+            Self::Restarting => "RESTARTING",
+        }
+    }
+}
+
+/// A state with the failure trace, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    /// State.
+    pub state: State,
+    /// Why it failed.
+    pub trace: Option<String>,
+}
+
+impl Status {
+    /// A status without a trace.
+    pub fn of(state: State) -> Self {
+        Self { state, trace: None }
+    }
+
+    /// A FAILED status with a trace.
+    pub fn failed(trace: impl Into<String>) -> Self {
+        Self { state: State::Failed, trace: Some(trace.into()) }
+    }
+}
+
+/// How retriable errors are retried: Kafka Connect's `errors.retry.timeout`
+/// (0: no retries, -1: forever) and `errors.retry.delay.max.ms`.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Total time to keep retrying, in ms; -1 is unbounded.
+    pub timeout_ms: i64,
+    /// Longest delay between retries, in ms.
+    pub max_delay_ms: u64,
+}
+
+/// The first delay; doubled on each retry, as Kafka Connect does.
+const RETRY_DELAY_MIN_MS: u64 = 300;
+
+struct RetryState {
+    policy: RetryPolicy,
+    first_failure: Option<Instant>,
+    attempt: u32,
+}
+
+impl RetryState {
+    fn new(policy: RetryPolicy) -> Self {
+        Self { policy, first_failure: None, attempt: 0 }
+    }
+
+    fn reset(&mut self) {
+        self.first_failure = None;
+        self.attempt = 0;
+    }
+
+    /// The delay before the next retry, or `None` when retries are exhausted.
+    fn next_delay(&mut self) -> Option<Duration> {
+        let first = *self.first_failure.get_or_insert_with(Instant::now);
+        let elapsed = first.elapsed().as_millis() as u64;
+        let delay = RETRY_DELAY_MIN_MS.saturating_mul(1u64 << self.attempt.min(20)).min(self.policy.max_delay_ms);
+        self.attempt += 1;
+        match self.policy.timeout_ms {
+            -1 => Some(Duration::from_millis(delay)),
+            t if t <= 0 => None,
+            t => {
+                let remaining = (t as u64).checked_sub(elapsed)?;
+                if remaining == 0 {
+                    return None;
+                }
+                Some(Duration::from_millis(delay.min(remaining)))
+            }
+        }
+    }
+}
+
+/// What the supervisor tells a running task.
+#[derive(Debug, Default)]
+pub struct TaskControl {
+    /// Stop and close.
+    pub stop: AtomicBool,
+    /// Do not poll until cleared.
+    pub paused: AtomicBool,
+    /// Set by the task when its thread ends.
+    pub finished: AtomicBool,
+}
+
+/// Everything a task needs to run.
+pub struct TaskSpec {
+    /// Connector name.
+    pub connector: String,
+    /// Task number.
+    pub task_id: u32,
+    /// Connector class.
+    pub class: String,
+    /// The plugin that provides the class.
+    pub plugin: Arc<LoadedPlugin>,
+    /// The task's configuration.
+    pub config: BTreeMap<String, String>,
+    /// Endpoints it may reach.
+    pub grants: Arc<Grants>,
+    /// Sandbox limits.
+    pub limits: Limits,
+    /// Key converter.
+    pub key_converter: Converter,
+    /// Value converter.
+    pub value_converter: Converter,
+    /// Retry policy.
+    pub retry: RetryPolicy,
+    /// The runtime.
+    pub runtime: Arc<Runtime>,
+    /// The state store.
+    pub store: Arc<dyn StateStore>,
+}
+
+/// How long one `poll` may take before it must return.
+pub const POLL_TIMEOUT_MS: u32 = 500;
+
+/// Starts a task on its own thread.
+pub fn spawn(spec: TaskSpec, status: Arc<Mutex<Status>>, control: Arc<TaskControl>) -> std::io::Result<JoinHandle<()>> {
+    let name = format!("task-{}-{}", spec.connector, spec.task_id);
+    std::thread::Builder::new().name(name).spawn(move || {
+        run(&spec, &status, &control);
+        control.finished.store(true, Ordering::SeqCst);
+    })
+}
+
+fn set(status: &Mutex<Status>, value: Status) {
+    if let Ok(mut s) = status.lock() {
+        *s = value;
+    }
+}
+
+fn fail(spec: &TaskSpec, status: &Mutex<Status>, trace: String) {
+    tracing::error!(connector = %spec.connector, task = spec.task_id, trace = %trace, "task failed");
+    set(status, Status::failed(trace));
+}
+
+/// Sleeps up to `d`, waking early when the task is told to stop.
+fn sleep_unless_stopped(control: &TaskControl, d: Duration) {
+    let end = Instant::now() + d;
+    while !control.stop.load(Ordering::SeqCst) {
+        let now = Instant::now();
+        if now >= end {
+            return;
+        }
+        std::thread::sleep((end - now).min(Duration::from_millis(50)));
+    }
+}
+
+fn run(spec: &TaskSpec, status: &Mutex<Status>, control: &TaskControl) {
+    let services = HostServices {
+        connector: spec.connector.clone(),
+        task: Some(spec.task_id),
+        store: Some(spec.store.clone()),
+        metrics: Arc::default(),
+    };
+    let mut instance = match spec.runtime.instantiate(&spec.plugin, spec.grants.clone(), spec.limits, services) {
+        Ok(i) => i,
+        Err(e) => return fail(spec, status, e.trace()),
+    };
+    let mut retry = RetryState::new(spec.retry);
+    let task = loop {
+        if control.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        match instance.open_task(&spec.class, spec.task_id, &spec.config) {
+            Ok(Ok(task)) => break task,
+            Ok(Err(ConnectorError::Retriable(message))) => match retry.next_delay() {
+                Some(delay) => {
+                    tracing::warn!(connector = %spec.connector, task = spec.task_id, error = %message, ?delay, "opening the task failed; retrying");
+                    sleep_unless_stopped(control, delay);
+                }
+                None => return fail(spec, status, exhausted(spec, &message)),
+            },
+            Ok(Err(e)) => return fail(spec, status, e.to_string()),
+            Err(e) => return fail(spec, status, e.trace()),
+        }
+    };
+    retry.reset();
+    set(status, Status::of(State::Running));
+    tracing::info!(connector = %spec.connector, task = spec.task_id, "task started");
+
+    while !control.stop.load(Ordering::SeqCst) {
+        if control.paused.load(Ordering::SeqCst) {
+            set(status, Status::of(State::Paused));
+            sleep_unless_stopped(control, Duration::from_millis(50));
+            continue;
+        }
+        if status.lock().map(|s| s.state == State::Paused).unwrap_or(false) {
+            set(status, Status::of(State::Running));
+        }
+        let records = match instance.poll(task, POLL_TIMEOUT_MS) {
+            Err(e) => return fail(spec, status, e.trace()),
+            Ok(Err(ConnectorError::Retriable(message))) => {
+                match retry.next_delay() {
+                    Some(delay) => {
+                        tracing::warn!(connector = %spec.connector, task = spec.task_id, error = %message, ?delay, "retriable error; retrying");
+                        sleep_unless_stopped(control, delay);
+                        continue;
+                    }
+                    None => {
+                        let _ = instance.close(task);
+                        return fail(spec, status, exhausted(spec, &message));
+                    }
+                }
+            }
+            Ok(Err(e)) => {
+                let _ = instance.close(task);
+                return fail(spec, status, e.to_string());
+            }
+            Ok(Ok(records)) => records,
+        };
+        retry.reset();
+        if records.is_empty() {
+            continue;
+        }
+        let mut log = Vec::with_capacity(records.len());
+        // The last offset of each partition in this batch, in first-seen order.
+        let mut offsets: Vec<OffsetEntry> = Vec::new();
+        for record in &records {
+            let converted = spec
+                .key_converter
+                .convert(record.key.as_ref())
+                .and_then(|key| Ok((key, spec.value_converter.convert(record.value.as_ref())?)));
+            let (key, value) = match converted {
+                Ok(kv) => kv,
+                Err(e) => {
+                    let _ = instance.close(task);
+                    return fail(spec, status, format!("converting a record for topic {} failed: {e}", record.topic));
+                }
+            };
+            let mut headers = Vec::with_capacity(record.headers.len());
+            for (k, v) in &record.headers {
+                match Converter::String.convert(v.as_ref()) {
+                    Ok(bytes) => headers.push((k.clone(), bytes)),
+                    Err(e) => return fail(spec, status, format!("converting header {k} failed: {e}")),
+                }
+            }
+            log.push(LogRecord {
+                topic: record.topic.clone(),
+                partition: record.kafka_partition,
+                key,
+                value,
+                timestamp: record.timestamp,
+                headers,
+            });
+            match offsets.iter_mut().find(|o| o.partition == record.source_partition) {
+                Some(o) => o.offset.clone_from(&record.source_offset),
+                None => offsets.push(OffsetEntry { partition: record.source_partition.clone(), offset: record.source_offset.clone() }),
+            }
+        }
+        if let Err(e) = spec.store.append_and_commit(&spec.connector, &log, &offsets) {
+            let _ = instance.close(task);
+            return fail(spec, status, format!("writing records and offsets failed: {}", DisplayChain(&e)));
+        }
+        match instance.commit(task, &offsets) {
+            Err(e) => return fail(spec, status, e.trace()),
+            Ok(Err(e)) => tracing::warn!(connector = %spec.connector, task = spec.task_id, error = %e, "the task's commit hook failed"),
+            Ok(Ok(())) => {}
+        }
+    }
+    if let Err(e) = instance.close(task) {
+        tracing::warn!(connector = %spec.connector, task = spec.task_id, error = %e, "closing the task failed");
+    }
+    tracing::info!(connector = %spec.connector, task = spec.task_id, "task stopped");
+}
+
+fn exhausted(spec: &TaskSpec, message: &str) -> String {
+    if spec.retry.timeout_ms == 0 {
+        format!("retriable error, and errors.retry.timeout is 0 (no retries): {message}")
+    } else {
+        format!("retriable error persisted past errors.retry.timeout={} ms: {message}", spec.retry.timeout_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_timeout_means_no_retries() {
+        let mut r = RetryState::new(RetryPolicy { timeout_ms: 0, max_delay_ms: 60_000 });
+        assert_eq!(r.next_delay(), None);
+    }
+
+    #[test]
+    fn delays_double_up_to_the_maximum() {
+        let mut r = RetryState::new(RetryPolicy { timeout_ms: -1, max_delay_ms: 1000 });
+        let delays: Vec<u64> = (0..5).map(|_| r.next_delay().unwrap().as_millis() as u64).collect();
+        assert_eq!(delays, vec![300, 600, 1000, 1000, 1000]);
+    }
+
+    #[test]
+    fn retries_end_at_the_timeout() {
+        let mut r = RetryState::new(RetryPolicy { timeout_ms: 50, max_delay_ms: 1000 });
+        assert!(r.next_delay().unwrap() <= Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(r.next_delay(), None);
+    }
+}

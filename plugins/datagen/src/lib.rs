@@ -1,0 +1,157 @@
+//! A datagen source connector with the keys of Confluent's
+//! `DatagenConnector`: `kafka.topic`, `quickstart` (`users`, `pageviews`,
+//! `orders`), `max.interval`, `iterations` and `tasks.max`.
+//!
+//! Each task's source partition is `{"task.id":N}` and its offset
+//! `{"current.iteration":K}`: the number of records it has produced so far.
+//! A restarted task resumes from its committed offset, so `iterations` is a
+//! total across restarts. Values are a pure function of (quickstart, task,
+//! iteration), so a resumed run produces exactly what an uninterrupted one would.
+
+mod quickstart;
+
+use std::time::Instant;
+
+use weir_sdk::{
+    Config, ConfigKey, ConfigType, Connector, ConnectorDescriptor, ConnectorError, Importance, SourceRecord,
+    SourceTask, export_connectors,
+};
+
+use quickstart::Quickstart;
+
+/// The datagen connector class.
+pub struct Datagen;
+
+const CLASS: &str = "io.confluent.kafka.connect.datagen.DatagenConnector";
+
+impl Connector for Datagen {
+    fn descriptor(&self) -> ConnectorDescriptor {
+        ConnectorDescriptor::source(CLASS, env!("CARGO_PKG_VERSION"))
+            .key(
+                ConfigKey::new("kafka.topic", ConfigType::String)
+                    .importance(Importance::High)
+                    .doc("Topic to write to")
+                    .group("Datagen", 0),
+            )
+            .key(
+                ConfigKey::new("quickstart", ConfigType::String)
+                    .default_value("users")
+                    .one_of(&["users", "pageviews", "orders"])
+                    .importance(Importance::High)
+                    .doc("Which data set to generate")
+                    .group("Datagen", 1),
+            )
+            .key(
+                ConfigKey::new("max.interval", ConfigType::Long)
+                    .default_value("500")
+                    .doc("Milliseconds between records, per task")
+                    .group("Datagen", 2),
+            )
+            .key(
+                ConfigKey::new("iterations", ConfigType::Int)
+                    .default_value("-1")
+                    .doc("Records to produce per task across restarts; -1 is unlimited")
+                    .group("Datagen", 3),
+            )
+    }
+
+    fn task_configs(&self, config: &Config, max_tasks: u32) -> Result<Vec<Config>, ConnectorError> {
+        Ok((0..max_tasks.max(1))
+            .map(|task| {
+                let mut c = config.clone();
+                c.set("task.id", task.to_string());
+                c
+            })
+            .collect())
+    }
+
+    fn open_task(&self, task_id: u32, config: Config) -> Result<Box<dyn SourceTask>, ConnectorError> {
+        let topic = config.required("kafka.topic")?.to_string();
+        let quickstart = Quickstart::parse(&config.string_or("quickstart", "users"))?;
+        let interval_ms = config.i64_or("max.interval", 500)?.max(0) as u64;
+        let iterations = config.i64_or("iterations", -1)?;
+        let partition = format!("{{\"task.id\":{task_id}}}");
+        let next = match weir_sdk::host::committed_offset(&partition) {
+            Some(offset) => parse_iteration(&offset)?,
+            None => 0,
+        };
+        weir_sdk::host::info(&format!("datagen task {task_id} starts at iteration {next} of {iterations}"));
+        Ok(Box::new(DatagenTask {
+            topic,
+            quickstart,
+            task_id,
+            interval_ms,
+            iterations,
+            next,
+            partition,
+            last_emit: None,
+        }))
+    }
+}
+
+fn parse_iteration(offset: &str) -> Result<u64, ConnectorError> {
+    let value: serde_json::Value = serde_json::from_str(offset)
+        .map_err(|e| ConnectorError::fatal(format!("committed offset {offset} is not JSON: {e}")))?;
+    value
+        .get("current.iteration")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| ConnectorError::fatal(format!("committed offset {offset} has no current.iteration")))
+}
+
+struct DatagenTask {
+    topic: String,
+    quickstart: Quickstart,
+    task_id: u32,
+    interval_ms: u64,
+    iterations: i64,
+    /// The iteration the next record gets; also the number produced so far.
+    next: u64,
+    partition: String,
+    last_emit: Option<Instant>,
+}
+
+impl DatagenTask {
+    fn done(&self) -> bool {
+        self.iterations >= 0 && self.next >= self.iterations as u64
+    }
+}
+
+impl SourceTask for DatagenTask {
+    fn poll(&mut self, deadline: Instant) -> Result<Vec<SourceRecord>, ConnectorError> {
+        let mut records = Vec::new();
+        let interval = std::time::Duration::from_millis(self.interval_ms);
+        loop {
+            if self.done() {
+                // Nothing more to produce: wait out the deadline rather than spin.
+                let now = Instant::now();
+                if records.is_empty() && deadline > now {
+                    std::thread::sleep((deadline - now).min(std::time::Duration::from_millis(100)));
+                }
+                return Ok(records);
+            }
+            let now = Instant::now();
+            if let Some(last) = self.last_emit {
+                let due = last + interval;
+                if due > now {
+                    if due >= deadline || !records.is_empty() {
+                        if records.is_empty() && deadline > now {
+                            std::thread::sleep(deadline - now);
+                        }
+                        return Ok(records);
+                    }
+                    std::thread::sleep(due - now);
+                }
+            }
+            let iteration = self.next;
+            self.next += 1;
+            self.last_emit = Some(Instant::now());
+            let offset = format!("{{\"current.iteration\":{}}}", self.next);
+            records.push(self.quickstart.record(&self.topic, self.task_id, iteration, &self.partition, offset));
+            if records.len() >= 1000 || Instant::now() >= deadline {
+                return Ok(records);
+            }
+        }
+    }
+}
+
+export_connectors!(Datagen);

@@ -1,0 +1,222 @@
+//! Kafka Connect schemas and typed values, as a connector builds them.
+
+use std::sync::Arc;
+
+/// Kafka Connect's schema types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaType {
+    /// 8-bit signed integer.
+    Int8,
+    /// 16-bit signed integer.
+    Int16,
+    /// 32-bit signed integer.
+    Int32,
+    /// 64-bit signed integer.
+    Int64,
+    /// 32-bit float.
+    Float32,
+    /// 64-bit float.
+    Float64,
+    /// Boolean.
+    Boolean,
+    /// UTF-8 string.
+    String,
+    /// Byte array.
+    Bytes,
+    /// Array of one element schema.
+    Array,
+    /// Map from a key schema to a value schema.
+    Map,
+    /// Struct with named fields in order.
+    Struct,
+}
+
+/// A Kafka Connect schema. Build it once per table and share the `Arc`: the
+/// SDK sends a schema to the worker once per task and refers to it afterwards.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schema {
+    /// The type.
+    pub ty: SchemaType,
+    /// Whether null is allowed.
+    pub optional: bool,
+    /// Record or logical type name, e.g. `io.debezium.time.Date`.
+    pub name: Option<String>,
+    /// Schema version.
+    pub version: Option<i32>,
+    /// Documentation.
+    pub doc: Option<String>,
+    /// Parameters, e.g. a decimal's `scale`.
+    pub parameters: Vec<(String, String)>,
+    /// Default value as JSON text.
+    pub default_json: Option<String>,
+    /// Struct fields, in order.
+    pub fields: Vec<(String, Arc<Schema>)>,
+    /// Array element or map value schema.
+    pub value_schema: Option<Arc<Schema>>,
+    /// Map key schema.
+    pub key_schema: Option<Arc<Schema>>,
+}
+
+impl Schema {
+    /// A required schema of a primitive type.
+    pub fn of(ty: SchemaType) -> Self {
+        Self {
+            ty,
+            optional: false,
+            name: None,
+            version: None,
+            doc: None,
+            parameters: Vec::new(),
+            default_json: None,
+            fields: Vec::new(),
+            value_schema: None,
+            key_schema: None,
+        }
+    }
+
+    /// `int32`.
+    pub fn int32() -> Self {
+        Self::of(SchemaType::Int32)
+    }
+    /// `int64`.
+    pub fn int64() -> Self {
+        Self::of(SchemaType::Int64)
+    }
+    /// `float64`.
+    pub fn float64() -> Self {
+        Self::of(SchemaType::Float64)
+    }
+    /// `boolean`.
+    pub fn boolean() -> Self {
+        Self::of(SchemaType::Boolean)
+    }
+    /// `string`.
+    pub fn string() -> Self {
+        Self::of(SchemaType::String)
+    }
+    /// `bytes`.
+    pub fn bytes() -> Self {
+        Self::of(SchemaType::Bytes)
+    }
+
+    /// A struct named `name` with no fields yet.
+    pub fn structure(name: impl Into<String>) -> Self {
+        Self { name: Some(name.into()), ..Self::of(SchemaType::Struct) }
+    }
+
+    /// An array of `element`.
+    pub fn array(element: Schema) -> Self {
+        Self { value_schema: Some(Arc::new(element)), ..Self::of(SchemaType::Array) }
+    }
+
+    /// A map from `key` to `value`.
+    pub fn map(key: Schema, value: Schema) -> Self {
+        Self {
+            key_schema: Some(Arc::new(key)),
+            value_schema: Some(Arc::new(value)),
+            ..Self::of(SchemaType::Map)
+        }
+    }
+
+    /// Adds a struct field.
+    pub fn field(mut self, name: impl Into<String>, schema: Schema) -> Self {
+        self.fields.push((name.into(), Arc::new(schema)));
+        self
+    }
+
+    /// Makes the schema optional.
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+
+    /// Sets the name (record or logical type name).
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets the version.
+    pub fn version(mut self, version: i32) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    /// Adds a parameter.
+    pub fn parameter(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.parameters.push((key.into(), value.into()));
+        self
+    }
+
+    /// Wraps the schema for sharing between records.
+    pub fn shared(self) -> Arc<Schema> {
+        Arc::new(self)
+    }
+}
+
+/// A typed value. Struct fields come in their schema's order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Null.
+    Null,
+    /// Boolean.
+    Boolean(bool),
+    /// 8-bit integer.
+    Int8(i8),
+    /// 16-bit integer.
+    Int16(i16),
+    /// 32-bit integer.
+    Int32(i32),
+    /// 64-bit integer.
+    Int64(i64),
+    /// 32-bit float.
+    Float32(f32),
+    /// 64-bit float.
+    Float64(f64),
+    /// String.
+    String(String),
+    /// Bytes.
+    Bytes(Vec<u8>),
+    /// Struct field values in schema order.
+    Struct(Vec<Value>),
+    /// Array elements.
+    Array(Vec<Value>),
+    /// Map entries.
+    Map(Vec<(Value, Value)>),
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::String(v.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::String(v)
+    }
+}
+impl From<i32> for Value {
+    fn from(v: i32) -> Self {
+        Value::Int32(v)
+    }
+}
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int64(v)
+    }
+}
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Value::Float64(v)
+    }
+}
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Boolean(v)
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
