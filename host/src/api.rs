@@ -8,6 +8,7 @@
 mod connectors;
 mod error;
 mod json;
+mod log;
 mod plugins;
 mod root;
 
@@ -38,6 +39,8 @@ pub fn router(state: AppState) -> Router {
         .route("/connectors/{name}/status", get(connectors::read_connector_status))
         .route("/connectors/{name}/offsets", get(connectors::read_connector_offsets))
         .route("/connector-plugins", get(plugins::list_connector_plugins))
+        .route("/weir/topics", get(log::list_topics))
+        .route("/weir/topics/{topic}/records", get(log::read_records))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state)

@@ -1,0 +1,83 @@
+//! The embedded log over HTTP (Weir's own paths, under `/weir`): what a
+//! person or a test reads when no Kafka is configured.
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+
+use super::connectors::query_values;
+use super::{ApiError, AppState, blocking};
+use crate::store::StoreError;
+
+fn store_err(e: StoreError) -> ApiError {
+    tracing::error!(error = %crate::runtime::DisplayChain(&e), "reading the embedded log failed");
+    ApiError::Internal("The worker's state store failed; see the worker log".into())
+}
+
+/// Bytes as a UTF-8 string when they are one, else `{"base64": ...}`.
+fn bytes_json(bytes: Option<&[u8]>) -> serde_json::Value {
+    match bytes {
+        None => serde_json::Value::Null,
+        Some(b) => match std::str::from_utf8(b) {
+            Ok(s) => s.into(),
+            Err(_) => serde_json::json!({ "base64": base64(b) }),
+        },
+    }
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in bytes.chunks(3) {
+        let n = (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
+        out.push(A[(n >> 18) as usize & 63] as char);
+        out.push(A[(n >> 12) as usize & 63] as char);
+        out.push(if c.len() > 1 { A[(n >> 6) as usize & 63] as char } else { '=' });
+        out.push(if c.len() > 2 { A[n as usize & 63] as char } else { '=' });
+    }
+    out
+}
+
+/// `GET /weir/topics`: each topic of the embedded log with its record count.
+pub async fn list_topics(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let store = state.supervisor.store().clone();
+    blocking(move || {
+        let mut out = serde_json::Map::new();
+        for topic in store.log_topics().map_err(store_err)? {
+            let len = store.log_len(&topic).map_err(store_err)?;
+            out.insert(topic, serde_json::json!({ "records": len }));
+        }
+        Ok(Json(serde_json::Value::Object(out)))
+    })
+    .await
+}
+
+/// `GET /weir/topics/{topic}/records?from=N&max=M`: records from position N.
+pub async fn read_records(State(state): State<AppState>, Path(topic): Path<String>, RawQuery(query): RawQuery) -> Result<Json<serde_json::Value>, ApiError> {
+    let number = |key: &str, default: u64| -> Result<u64, ApiError> {
+        match query_values(query.as_deref(), key).and_then(|v| v.into_iter().next()) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|_| ApiError::BadRequest(format!("{key} must be a non-negative integer, not {v:?}"))),
+        }
+    };
+    let from = number("from", 0)?;
+    let max = number("max", 100)?.min(10_000) as usize;
+    let store = state.supervisor.store().clone();
+    blocking(move || {
+        let records = store.log_read(&topic, from, max).map_err(store_err)?;
+        let items: Vec<serde_json::Value> = records
+            .into_iter()
+            .map(|(position, r)| {
+                serde_json::json!({
+                    "offset": position,
+                    "partition": r.partition,
+                    "timestamp": r.timestamp,
+                    "key": bytes_json(r.key.as_deref()),
+                    "value": bytes_json(r.value.as_deref()),
+                    "headers": r.headers.iter().map(|(k, v)| serde_json::json!({ "key": k, "value": bytes_json(v.as_deref()) })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        Ok(Json(serde_json::Value::Array(items)))
+    })
+    .await
+}

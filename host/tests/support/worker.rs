@@ -1,0 +1,223 @@
+//! Starts the real `weir` binary on a free port with its own data directory,
+//! and talks to it over HTTP.
+
+#![allow(dead_code)]
+
+use std::fs;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("binding an ephemeral port")
+}
+
+/// Paths of the wasm guests the host's build script produced.
+pub fn guest(var: &str) -> PathBuf {
+    let path = match var {
+        "misbehave" => env!("WEIR_TEST_MISBEHAVE_WASM"),
+        "pgproof" => env!("WEIR_TEST_PGPROOF_WASM"),
+        "minimal" => env!("WEIR_EXAMPLE_MINIMAL_WASM"),
+        other => panic!("unknown guest {other}"),
+    };
+    PathBuf::from(path)
+}
+
+/// A running worker.
+pub struct Worker {
+    child: Option<Child>,
+    pub port: u16,
+    pub dir: PathBuf,
+    agent: ureq::Agent,
+    log_path: PathBuf,
+}
+
+impl Worker {
+    /// Starts a worker whose state lives in `dir`, with extra properties.
+    pub fn start(dir: &Path, extra: &[(&str, &str)]) -> Self {
+        Self::start_on(dir, free_port(), extra)
+    }
+
+    /// Starts a worker on a given port (used to restart on the same port).
+    pub fn start_on(dir: &Path, port: u16, extra: &[(&str, &str)]) -> Self {
+        fs::create_dir_all(dir).expect("creating the worker dir");
+        let mut props = format!("listeners=http://127.0.0.1:{port}\nweir.data.dir={}\n", dir.join("data").display());
+        for (k, v) in extra {
+            props.push_str(&format!("{k}={v}\n"));
+        }
+        let props_path = dir.join("worker.properties");
+        fs::write(&props_path, props).expect("writing worker.properties");
+        let log_path = dir.join(format!("worker-{}.log", now_millis()));
+        let log = fs::File::create(&log_path).expect("creating the worker log");
+        let child = Command::new(env!("CARGO_BIN_EXE_weir"))
+            .arg(&props_path)
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("starting the weir binary");
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        let mut worker = Self { child: Some(child), port, dir: dir.to_path_buf(), agent, log_path };
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Some(status) = worker.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                panic!("weir exited during start-up ({status}); log:\n{}", worker.log());
+            }
+            if worker.agent.get(&worker.url("/")).call().is_ok() {
+                return worker;
+            }
+            assert!(Instant::now() < deadline, "weir did not start serving within 120 s; log:\n{}", worker.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// The worker's log so far (ANSI colours stripped).
+    pub fn log(&self) -> String {
+        let raw = fs::read_to_string(&self.log_path).unwrap_or_default();
+        strip_ansi(&raw)
+    }
+
+    fn parse(mut resp: ureq::http::Response<ureq::Body>) -> (u16, Value) {
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        let json = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        (status, json)
+    }
+
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        Self::parse(self.agent.get(&self.url(path)).call().expect("GET"))
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.post_raw(path, "application/json", &body.to_string())
+    }
+
+    pub fn post_raw(&self, path: &str, content_type: &str, body: &str) -> (u16, Value) {
+        Self::parse(self.agent.post(&self.url(path)).header("Content-Type", content_type).send(body).expect("POST"))
+    }
+
+    pub fn delete(&self, path: &str) -> (u16, Value) {
+        Self::parse(self.agent.delete(&self.url(path)).call().expect("DELETE"))
+    }
+
+    /// Creates a connector and asserts the 201.
+    pub fn create(&self, name: &str, config: Value) -> Value {
+        let (status, body) = self.post("/connectors", &serde_json::json!({ "name": name, "config": config }));
+        assert_eq!(status, 201, "creating {name}: {body}\nlog:\n{}", self.log());
+        body
+    }
+
+    /// The status of a connector.
+    pub fn status(&self, name: &str) -> Value {
+        let (code, body) = self.get(&format!("/connectors/{name}/status"));
+        assert_eq!(code, 200, "status of {name}: {body}");
+        body
+    }
+
+    /// Task 0's state and trace.
+    pub fn task0(&self, name: &str) -> (String, String) {
+        let status = self.status(name);
+        let task = &status["tasks"][0];
+        (task["state"].as_str().unwrap_or("").to_string(), task["trace"].as_str().unwrap_or("").to_string())
+    }
+
+    /// Records in an embedded-log topic.
+    pub fn topic_len(&self, topic: &str) -> u64 {
+        let (_, topics) = self.get("/weir/topics");
+        topics[topic]["records"].as_u64().unwrap_or(0)
+    }
+
+    /// Every record of a topic.
+    pub fn records(&self, topic: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        loop {
+            let (code, page) = self.get(&format!("/weir/topics/{topic}/records?from={}&max=1000", out.len()));
+            assert_eq!(code, 200, "{page}");
+            let page = page.as_array().cloned().unwrap_or_default();
+            if page.is_empty() {
+                return out;
+            }
+            out.extend(page);
+        }
+    }
+
+    /// Waits until `f` holds, or panics with `what` and the log.
+    pub fn wait_for(&self, what: &str, timeout: Duration, mut f: impl FnMut(&Self) -> bool) {
+        let deadline = Instant::now() + timeout;
+        while !f(self) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; log:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// `kill -9`.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("SIGKILL");
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM, then waits for the exit.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("worker is running");
+        // SAFETY: sending a signal to our own child process.
+        unsafe {
+            libc::kill(child.id() as i32, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = child.try_wait().expect("waiting for weir") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("weir did not exit within 30 s of SIGTERM; log:\n{}", self.log());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn now_millis() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
