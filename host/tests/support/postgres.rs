@@ -1,0 +1,113 @@
+//! A throwaway PostgreSQL server: `initdb` into a temporary directory,
+//! `wal_level=logical`, trust authentication on 127.0.0.1, a free port.
+//! As root, the server runs as the `postgres` user (initdb refuses root).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// A running server, stopped on drop.
+pub struct Postgres {
+    bin: PathBuf,
+    data: PathBuf,
+    pub port: u16,
+    as_postgres_user: bool,
+    _dir: tempfile::TempDir,
+}
+
+fn find_bin() -> PathBuf {
+    for version in ["17", "16", "15", "14"] {
+        let dir = PathBuf::from(format!("/usr/lib/postgresql/{version}/bin"));
+        if dir.join("initdb").exists() && dir.join("postgres").exists() {
+            return dir;
+        }
+    }
+    panic!(
+        "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: this test needs a real server. \
+         Install it with `apt-get install postgresql` (.ci/run does)."
+    );
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+impl Postgres {
+    /// Initialises and starts a server.
+    pub fn start() -> Self {
+        let bin = find_bin();
+        let dir = tempfile::Builder::new().prefix("weir-pg").tempdir_in("/tmp").expect("temp dir");
+        let data = dir.path().join("data");
+        let as_postgres_user = is_root();
+        if as_postgres_user {
+            run(Command::new("chown").args(["postgres:postgres"]).arg(dir.path()), "chown");
+        }
+        let port = super::worker::free_port();
+        let pg = Self { bin, data, port, as_postgres_user, _dir: dir };
+        pg.run_pg("initdb", &["-D", pg.data.to_str().unwrap(), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]);
+        let opts = format!(
+            "-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c wal_level=logical \
+             -c max_replication_slots=8 -c max_wal_senders=8 -c fsync=off",
+            pg._dir.path().display()
+        );
+        let log = pg._dir.path().join("pg.log");
+        pg.run_pg("pg_ctl", &["-D", pg.data.to_str().unwrap(), "-l", log.to_str().unwrap(), "-o", &opts, "-w", "-t", "60", "start"]);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while pg.try_sql("SELECT 1").is_err() {
+            assert!(Instant::now() < deadline, "postgres did not accept connections; log:\n{}", std::fs::read_to_string(&log).unwrap_or_default());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        pg
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let path = self.bin.join(program);
+        if self.as_postgres_user {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(path);
+            c
+        } else {
+            Command::new(path)
+        }
+    }
+
+    fn run_pg(&self, program: &str, args: &[&str]) {
+        run(self.command(program).args(args), program);
+    }
+
+    fn try_sql(&self, sql: &str) -> Result<String, String> {
+        let out = Command::new(self.bin.join("psql"))
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-At", "-c", sql])
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
+    /// Runs SQL as the superuser and returns the unaligned output.
+    pub fn sql(&self, sql: &str) -> String {
+        self.try_sql(sql).unwrap_or_else(|e| panic!("SQL failed: {sql}\n{e}"))
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = self.command("pg_ctl").args(["-D", self.data.to_str().unwrap_or(""), "-m", "immediate", "-w", "stop"]).output();
+    }
+}
+
+fn run(cmd: &mut Command, what: &str) -> Output {
+    let out = cmd.output().unwrap_or_else(|e| panic!("running {what}: {e}"));
+    assert!(out.status.success(), "{what} failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    out
+}
