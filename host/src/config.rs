@@ -99,7 +99,8 @@ impl Default for WorkerConfig {
 impl WorkerConfig {
     /// Reads a properties file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
         Self::from_properties(&parse_properties(&text))
     }
 
@@ -108,25 +109,34 @@ impl WorkerConfig {
         let get = |k: &str| props.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
         let listen = parse_listener(get("listeners").unwrap_or("http://127.0.0.1:8083"))?;
         let data_dir = PathBuf::from(get("weir.data.dir").unwrap_or("weir-data"));
-        let state_file =
-            get("offset.storage.file.filename").map_or_else(|| data_dir.join("weir.redb"), PathBuf::from);
+        let state_file = get("offset.storage.file.filename").map_or_else(|| data_dir.join("weir.redb"), PathBuf::from);
         let bool_of = |k: &str, default: bool| -> Result<bool, ConfigError> {
             match get(k) {
                 None => Ok(default),
                 Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
                 Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
-                Some(v) => Err(ConfigError::Invalid { key: k.into(), value: v.into(), reason: "expected true or false".into() }),
+                Some(v) => Err(ConfigError::Invalid {
+                    key: k.into(),
+                    value: v.into(),
+                    reason: "expected true or false".into(),
+                }),
             }
         };
         let u64_of = |k: &str, default: u64| -> Result<u64, ConfigError> {
             get(k).map_or(Ok(default), |v| {
-                v.parse().map_err(|_| ConfigError::Invalid { key: k.into(), value: v.into(), reason: "expected a non-negative integer".into() })
+                v.parse().map_err(|_| ConfigError::Invalid {
+                    key: k.into(),
+                    value: v.into(),
+                    reason: "expected a non-negative integer".into(),
+                })
             })
         };
         let host = get("rest.advertised.host.name").map_or_else(|| listen.ip().to_string(), str::to_string);
         let port = get("rest.advertised.port").map_or_else(|| listen.port().to_string(), str::to_string);
         let list = |k: &str| -> Vec<String> {
-            get(k).map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
+            get(k)
+                .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default()
         };
         let mut allowed = list("weir.sandbox.allowed.endpoints");
         if allowed.is_empty() {
@@ -139,7 +149,9 @@ impl WorkerConfig {
             data_dir,
             state_file,
             key_converter: get("key.converter").unwrap_or("org.apache.kafka.connect.json.JsonConverter").to_string(),
-            value_converter: get("value.converter").unwrap_or("org.apache.kafka.connect.json.JsonConverter").to_string(),
+            value_converter: get("value.converter")
+                .unwrap_or("org.apache.kafka.connect.json.JsonConverter")
+                .to_string(),
             key_schemas_enable: bool_of("key.converter.schemas.enable", true)?,
             value_schemas_enable: bool_of("value.converter.schemas.enable", true)?,
             offset_flush_interval_ms: u64_of("offset.flush.interval.ms", 60_000)?,
@@ -154,7 +166,8 @@ impl WorkerConfig {
 
 /// Parses the first listener, `http://host:port` (`http://:8083` binds all interfaces).
 fn parse_listener(raw: &str) -> Result<SocketAddr, ConfigError> {
-    let invalid = |reason: &str| ConfigError::Invalid { key: "listeners".into(), value: raw.into(), reason: reason.into() };
+    let invalid =
+        |reason: &str| ConfigError::Invalid { key: "listeners".into(), value: raw.into(), reason: reason.into() };
     let first = raw.split(',').next().unwrap_or(raw).trim();
     let rest = first.strip_prefix("http://").ok_or_else(|| invalid("only http:// listeners are supported"))?;
     let rest = rest.trim_end_matches('/');

@@ -244,7 +244,13 @@ fn write_payload(out: &mut String, schema: Option<&Schema>, value: &Value) -> Re
 fn write_float(out: &mut String, v: f64) {
     if !v.is_finite() {
         // Jackson writes non-finite doubles as strings: "NaN", "Infinity".
-        let s = if v.is_nan() { "NaN" } else if v > 0.0 { "Infinity" } else { "-Infinity" };
+        let s = if v.is_nan() {
+            "NaN"
+        } else if v > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        };
         write_str(out, s);
     } else if v.fract() == 0.0 && v.abs() < 1e16 {
         let _ = write!(out, "{v:.1}");
@@ -302,7 +308,8 @@ mod tests {
             value_schema: None,
             rendered_json: OnceLock::new(),
         });
-        let data = Data { schema: Some(schema), value: Value::Struct(vec![Value::Int64(7), Value::Bytes(b"hi!?".to_vec())]) };
+        let data =
+            Data { schema: Some(schema), value: Value::Struct(vec![Value::Int64(7), Value::Bytes(b"hi!?".to_vec())]) };
         let bytes = Converter::Json { schemas: true }.convert(Some(&data)).unwrap().unwrap();
         assert_eq!(
             String::from_utf8(bytes).unwrap(),

@@ -14,14 +14,18 @@ use weir::supervisor::Supervisor;
 
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,wasmtime=warn,cranelift=warn")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,wasmtime=warn,cranelift=warn")),
+        )
         .with_writer(std::io::stderr)
         .init();
 
     let mut args = std::env::args().skip(1);
     let config = match args.next() {
         Some(arg) if arg == "--help" || arg == "-h" => {
-            println!("usage: weir [worker.properties]\n\nWith no file, serves on 127.0.0.1:8083 with state under ./weir-data.");
+            println!(
+                "usage: weir [worker.properties]\n\nWith no file, serves on 127.0.0.1:8083 with state under ./weir-data."
+            );
             return Ok(());
         }
         Some(path) => WorkerConfig::load(&PathBuf::from(&path)).with_context(|| format!("loading {path}"))?,
@@ -38,9 +42,11 @@ fn main() -> anyhow::Result<()> {
     if let Some(parent) = config.state_file.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     }
-    let store: Arc<dyn StateStore> =
-        Arc::new(RedbStore::open(&config.state_file).with_context(|| format!("opening {}", config.state_file.display()))?);
-    let mut runtime = Runtime::new(Some(config.data_dir.join("compile-cache"))).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let store: Arc<dyn StateStore> = Arc::new(
+        RedbStore::open(&config.state_file).with_context(|| format!("opening {}", config.state_file.display()))?,
+    );
+    let mut runtime =
+        Runtime::new(Some(config.data_dir.join("compile-cache"))).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     runtime.load_all(&config.plugin_path);
     let runtime = Arc::new(runtime);
 

@@ -30,12 +30,12 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine};
 
-use self::bindings::since_v0_1_0::{Plugin as Bindings, PluginPre};
 pub use self::bindings::SUPPORTED_VERSIONS;
+use self::bindings::since_v0_1_0::{Plugin as Bindings, PluginPre};
 pub use self::host_impl::HostServices;
 pub use self::instance::{CallError, Instance, TaskRef};
-pub use self::sandbox::{Grants, Limits};
 use self::sandbox::StoreState;
+pub use self::sandbox::{Grants, Limits};
 use crate::plugin::ConnectorDescriptor;
 
 /// First-party components carried in the binary: (name, bytes).
@@ -140,10 +140,10 @@ impl Runtime {
                 }
             })
             .map_err(|e| wasmtime::format_err!("cannot start the epoch thread: {e}"))?;
-        if let Some(dir) = &cache_dir {
-            if let Err(e) = std::fs::create_dir_all(dir) {
-                tracing::warn!(dir = %dir.display(), error = %e, "cannot create the compile cache; compiling every start");
-            }
+        if let Some(dir) = &cache_dir
+            && let Err(e) = std::fs::create_dir_all(dir)
+        {
+            tracing::warn!(dir = %dir.display(), error = %e, "cannot create the compile cache; compiling every start");
         }
         Ok(Self { engine, linker, cache_dir, plugins: Vec::new(), stats: CacheStats::default() })
     }
@@ -215,7 +215,12 @@ impl Runtime {
             .map_err(|e| instantiate_err(CallError::from_link(e)))?;
         let mut plugin = LoadedPlugin { origin: origin.to_string(), contract, connectors: Vec::new(), pre };
         let mut instance = self
-            .instantiate(&plugin, Arc::new(Grants::default()), Limits { memory_bytes: 256 << 20, cpu_per_call: Duration::from_secs(10) }, HostServices::detached(origin))
+            .instantiate(
+                &plugin,
+                Arc::new(Grants::default()),
+                Limits { memory_bytes: 256 << 20, cpu_per_call: Duration::from_secs(10) },
+                HostServices::detached(origin),
+            )
             .map_err(instantiate_err)?;
         plugin.connectors = instance.describe().map_err(instantiate_err)?;
         Ok(plugin)
@@ -236,8 +241,8 @@ impl Runtime {
                 Err(e) => tracing::warn!(plugin = origin, error = %e, "compile cache entry unusable; recompiling"),
             }
         }
-        let component =
-            Component::new(&self.engine, bytes).map_err(|source| LoadError::Invalid { origin: origin.to_string(), source })?;
+        let component = Component::new(&self.engine, bytes)
+            .map_err(|source| LoadError::Invalid { origin: origin.to_string(), source })?;
         self.stats.compiled.fetch_add(1, Ordering::Relaxed);
         if let Some(file) = cache_file {
             match component.serialize() {
@@ -264,17 +269,22 @@ impl Runtime {
 
     /// A fresh instance of `plugin` in its own store, bounded by `limits`
     /// and able to reach only `grants`.
-    pub fn instantiate(&self, plugin: &LoadedPlugin, grants: Arc<Grants>, limits: Limits, services: HostServices) -> Result<Instance, CallError> {
+    pub fn instantiate(
+        &self,
+        plugin: &LoadedPlugin,
+        grants: Arc<Grants>,
+        limits: Limits,
+        services: HostServices,
+    ) -> Result<Instance, CallError> {
         Instance::new(&self.engine, &plugin.pre, grants, limits, services)
     }
 }
 
 /// The contract version a component imports (`weir:connector/host@X.Y.Z`).
 fn contract_version(engine: &Engine, component: &Component) -> Option<String> {
-    component
-        .component_type()
-        .imports(engine)
-        .find_map(|(name, _)| name.strip_prefix("weir:connector/").and_then(|rest| rest.split_once('@')).map(|(_, v)| v.to_string()))
+    component.component_type().imports(engine).find_map(|(name, _)| {
+        name.strip_prefix("weir:connector/").and_then(|rest| rest.split_once('@')).map(|(_, v)| v.to_string())
+    })
 }
 
 fn wasm_files(dir: &Path) -> Vec<PathBuf> {

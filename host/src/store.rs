@@ -98,7 +98,12 @@ pub trait StateStore: Send + Sync {
 
     /// Appends `records` to the embedded log and advances `offsets`, in one
     /// durable transaction. Returns the log position of each record.
-    fn append_and_commit(&self, connector: &str, records: &[LogRecord], offsets: &[OffsetEntry]) -> StoreResult<Vec<u64>>;
+    fn append_and_commit(
+        &self,
+        connector: &str,
+        records: &[LogRecord],
+        offsets: &[OffsetEntry],
+    ) -> StoreResult<Vec<u64>>;
 
     /// Reads a connector's private key-value state.
     fn kv_get(&self, connector: &str, key: &str) -> StoreResult<Option<Vec<u8>>>;

@@ -126,7 +126,13 @@ impl Supervisor {
     pub fn restore(&self) -> Result<(), SupervisorError> {
         for stored in self.store.connectors()? {
             tracing::info!(connector = %stored.name, target = ?stored.target, "restoring connector");
-            let mut entry = Entry { config: stored.config, target: stored.target, kind: None, status: Status::of(State::Unassigned), tasks: Vec::new() };
+            let mut entry = Entry {
+                config: stored.config,
+                target: stored.target,
+                kind: None,
+                status: Status::of(State::Unassigned),
+                tasks: Vec::new(),
+            };
             self.start(&stored.name, &mut entry);
             self.lock().insert(stored.name, entry);
         }
@@ -139,7 +145,12 @@ impl Supervisor {
     }
 
     /// Creates a connector, validating and persisting it before starting it.
-    pub fn create(&self, name: &str, mut config: BTreeMap<String, String>, initial: TargetState) -> Result<ConnectorInfo, SupervisorError> {
+    pub fn create(
+        &self,
+        name: &str,
+        mut config: BTreeMap<String, String>,
+        initial: TargetState,
+    ) -> Result<ConnectorInfo, SupervisorError> {
         let name = name.trim();
         if name.is_empty() {
             return Err(SupervisorError::BadRequest("Connector name is required and may not be empty".into()));
@@ -165,8 +176,13 @@ impl Supervisor {
                 return Err(SupervisorError::AlreadyExists(name.to_string()));
             }
         }
-        self.store.put_connector(&StoredConnector { name: name.to_string(), config: config.clone(), target: initial })?;
-        let mut entry = Entry { config, target: initial, kind: None, status: Status::of(State::Unassigned), tasks: Vec::new() };
+        self.store.put_connector(&StoredConnector {
+            name: name.to_string(),
+            config: config.clone(),
+            target: initial,
+        })?;
+        let mut entry =
+            Entry { config, target: initial, kind: None, status: Status::of(State::Unassigned), tasks: Vec::new() };
         self.start(name, &mut entry);
         let info = info_of(name, &entry);
         self.lock().insert(name.to_string(), entry);
@@ -233,7 +249,10 @@ impl Supervisor {
     }
 
     fn default_limits(&self) -> Limits {
-        Limits { memory_bytes: self.worker.memory_max_bytes, cpu_per_call: Duration::from_millis(self.worker.cpu_max_ms) }
+        Limits {
+            memory_bytes: self.worker.memory_max_bytes,
+            cpu_per_call: Duration::from_millis(self.worker.cpu_max_ms),
+        }
     }
 
     /// Starts a connector per its target state: asks the plugin for task
@@ -260,7 +279,8 @@ impl Supervisor {
                 return;
             }
         };
-        let grants = Arc::new(Grants::from_config(&descriptor.endpoints, &entry.config, &self.worker.allowed_endpoints));
+        let grants =
+            Arc::new(Grants::from_config(&descriptor.endpoints, &entry.config, &self.worker.allowed_endpoints));
         let task_configs = match self
             .runtime
             .instantiate(&plugin, grants.clone(), fw.limits, HostServices::detached(name))
@@ -372,10 +392,10 @@ fn stop_tasks(tasks: Vec<TaskHandle>, grace: Duration) {
         while !t.control.finished.load(Ordering::SeqCst) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
         }
-        if t.control.finished.load(Ordering::SeqCst) {
-            if let Some(thread) = t.thread.take() {
-                let _ = thread.join();
-            }
+        if t.control.finished.load(Ordering::SeqCst)
+            && let Some(thread) = t.thread.take()
+        {
+            let _ = thread.join();
         }
     }
 }
@@ -414,24 +434,36 @@ fn framework(config: &BTreeMap<String, String>, worker: &WorkerConfig) -> Result
         }
     };
     let tasks_max = long("tasks.max", 1, 1).min(i64::from(u32::MAX)) as u32;
-    let retry = RetryPolicy { timeout_ms: long("errors.retry.timeout", 0, -1), max_delay_ms: long("errors.retry.delay.max.ms", 60_000, 0) as u64 };
+    let retry = RetryPolicy {
+        timeout_ms: long("errors.retry.timeout", 0, -1),
+        max_delay_ms: long("errors.retry.delay.max.ms", 60_000, 0) as u64,
+    };
     let memory = long("weir.sandbox.memory.max.bytes", worker.memory_max_bytes as i64, 1 << 20) as u64;
     let cpu = long("weir.sandbox.cpu.max.ms", worker.cpu_max_ms as i64, 1) as u64;
     let mut converter = |prefix: &str, class_default: &str, schemas_default: bool| -> Converter {
         let class = config.get(&format!("{prefix}.converter")).map_or(class_default, |s| s.as_str());
-        let schemas = match config.get(&format!("{prefix}.converter.schemas.enable")).map(|s| s.trim().to_ascii_lowercase()) {
-            None => schemas_default,
-            Some(v) if v == "true" => true,
-            Some(v) if v == "false" => false,
-            Some(v) => {
-                errors.push(invalid(&format!("{prefix}.converter.schemas.enable"), &v, "Expected value to be either true or false"));
-                schemas_default
-            }
-        };
+        let schemas =
+            match config.get(&format!("{prefix}.converter.schemas.enable")).map(|s| s.trim().to_ascii_lowercase()) {
+                None => schemas_default,
+                Some(v) if v == "true" => true,
+                Some(v) if v == "false" => false,
+                Some(v) => {
+                    errors.push(invalid(
+                        &format!("{prefix}.converter.schemas.enable"),
+                        &v,
+                        "Expected value to be either true or false",
+                    ));
+                    schemas_default
+                }
+            };
         match Converter::from_class(class, schemas) {
             Ok(c) => c,
             Err(e) => {
-                errors.push(invalid(&format!("{prefix}.converter"), class, &format!("Class {class} could not be found ({e})")));
+                errors.push(invalid(
+                    &format!("{prefix}.converter"),
+                    class,
+                    &format!("Class {class} could not be found ({e})"),
+                ));
                 Converter::Json { schemas }
             }
         }

@@ -233,19 +233,17 @@ fn run(spec: &TaskSpec, status: &Mutex<Status>, control: &TaskControl) {
         }
         let records = match instance.poll(task, POLL_TIMEOUT_MS) {
             Err(e) => return fail(spec, status, e.trace()),
-            Ok(Err(ConnectorError::Retriable(message))) => {
-                match retry.next_delay() {
-                    Some(delay) => {
-                        tracing::warn!(connector = %spec.connector, task = spec.task_id, error = %message, ?delay, "retriable error; retrying");
-                        sleep_unless_stopped(control, delay);
-                        continue;
-                    }
-                    None => {
-                        let _ = instance.close(task);
-                        return fail(spec, status, exhausted(spec, &message));
-                    }
+            Ok(Err(ConnectorError::Retriable(message))) => match retry.next_delay() {
+                Some(delay) => {
+                    tracing::warn!(connector = %spec.connector, task = spec.task_id, error = %message, ?delay, "retriable error; retrying");
+                    sleep_unless_stopped(control, delay);
+                    continue;
                 }
-            }
+                None => {
+                    let _ = instance.close(task);
+                    return fail(spec, status, exhausted(spec, &message));
+                }
+            },
             Ok(Err(e)) => {
                 let _ = instance.close(task);
                 return fail(spec, status, e.to_string());
@@ -288,7 +286,10 @@ fn run(spec: &TaskSpec, status: &Mutex<Status>, control: &TaskControl) {
             });
             match offsets.iter_mut().find(|o| o.partition == record.source_partition) {
                 Some(o) => o.offset.clone_from(&record.source_offset),
-                None => offsets.push(OffsetEntry { partition: record.source_partition.clone(), offset: record.source_offset.clone() }),
+                None => offsets.push(OffsetEntry {
+                    partition: record.source_partition.clone(),
+                    offset: record.source_offset.clone(),
+                }),
             }
         }
         if let Err(e) = spec.store.append_and_commit(&spec.connector, &log, &offsets) {
@@ -297,7 +298,9 @@ fn run(spec: &TaskSpec, status: &Mutex<Status>, control: &TaskControl) {
         }
         match instance.commit(task, &offsets) {
             Err(e) => return fail(spec, status, e.trace()),
-            Ok(Err(e)) => tracing::warn!(connector = %spec.connector, task = spec.task_id, error = %e, "the task's commit hook failed"),
+            Ok(Err(e)) => {
+                tracing::warn!(connector = %spec.connector, task = spec.task_id, error = %e, "the task's commit hook failed")
+            }
             Ok(Ok(())) => {}
         }
     }

@@ -60,6 +60,7 @@ fn one_pgoutput_insert_streams_through_the_contract() {
     // A second change arrives while streaming.
     pg.sql("INSERT INTO public.items VALUES (2, NULL)");
     w.wait_for("the second change", Duration::from_secs(30), |w| w.topic_len("proof.public.items") >= 2);
-    let second: serde_json::Value = serde_json::from_str(w.records("proof.public.items")[1]["value"].as_str().unwrap()).unwrap();
+    let second: serde_json::Value =
+        serde_json::from_str(w.records("proof.public.items")[1]["value"].as_str().unwrap()).unwrap();
     assert_eq!(second["payload"], json!({"id": "2", "name": null}));
 }

@@ -27,8 +27,16 @@ fn each_misbehaving_task_fails_alone_while_datagen_keeps_producing() {
         ("test.InfiniteLoopConnector", json!({}), "CPU limit exceeded"),
         ("test.MemoryBombConnector", json!({}), "memory limit exceeded"),
         ("test.PanicConnector", json!({}), "poll panicked on purpose"),
-        ("test.ForbiddenHostConnectConnector", json!({"forbidden.host": "localhost", "forbidden.port": unreachable}), "sandbox: connection to localhost"),
-        ("test.ForbiddenSocketConnectConnector", json!({"forbidden.host": "127.0.0.1", "forbidden.port": unreachable}), "sandbox: TcpConnect to 127.0.0.1"),
+        (
+            "test.ForbiddenHostConnectConnector",
+            json!({"forbidden.host": "localhost", "forbidden.port": unreachable}),
+            "sandbox: connection to localhost",
+        ),
+        (
+            "test.ForbiddenSocketConnectConnector",
+            json!({"forbidden.host": "127.0.0.1", "forbidden.port": unreachable}),
+            "sandbox: TcpConnect to 127.0.0.1",
+        ),
         ("test.OpenFileConnector", json!({}), "reading /etc/passwd"),
         ("test.FatalConnector", json!({}), "fatal error on purpose"),
     ];
@@ -49,7 +57,9 @@ fn each_misbehaving_task_fails_alone_while_datagen_keeps_producing() {
         assert_eq!(w.status(&name)["connector"]["state"], "RUNNING");
     }
     let before = w.topic_len("dg");
-    w.wait_for("datagen to keep producing after the failures", Duration::from_secs(30), |w| w.topic_len("dg") > before + 5);
+    w.wait_for("datagen to keep producing after the failures", Duration::from_secs(30), |w| {
+        w.topic_len("dg") > before + 5
+    });
     assert_eq!(w.task0("dg").0, "RUNNING", "datagen must be unaffected");
 }
 

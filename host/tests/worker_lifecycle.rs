@@ -51,12 +51,20 @@ fn a_restart_reuses_the_compile_cache_and_sigterm_exits_cleanly() {
     assert!(status.success(), "SIGTERM should exit cleanly, got {status}; log:\n{}", first.log());
     assert!(first.log().contains("stopped cleanly"));
     let cache = dir.path().join("w/data/compile-cache");
-    let entries: Vec<_> = std::fs::read_dir(&cache).unwrap().flatten().map(|e| (e.path(), e.metadata().unwrap().modified().unwrap())).collect();
+    let entries: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .flatten()
+        .map(|e| (e.path(), e.metadata().unwrap().modified().unwrap()))
+        .collect();
     assert_eq!(entries.len(), 2, "one cache entry per component (datagen, minimal): {entries:?}");
 
     let second = Worker::start(&dir.path().join("w"), &props);
     let log = second.log();
-    assert_eq!(log.matches("compiled component loaded from cache").count(), 2, "both components should load from cache:\n{log}");
+    assert_eq!(
+        log.matches("compiled component loaded from cache").count(),
+        2,
+        "both components should load from cache:\n{log}"
+    );
     for (path, modified) in entries {
         assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), modified, "{} was rewritten", path.display());
     }
@@ -125,21 +133,33 @@ fn rest_answers_bad_input_with_kafka_connect_error_bodies() {
     assert!(body["message"].as_str().unwrap().contains("contains no connector type"), "{body}");
     let (code, body) = w.post("/connectors", &json!({"name": "x", "config": {"connector.class": "NoSuchConnector"}}));
     assert_eq!(code, 400);
-    assert!(body["message"].as_str().unwrap().contains("Failed to find any class that implements Connector and which name matches NoSuchConnector"), "{body}");
-    let (code, body) = w.post("/connectors", &json!({"name": "x", "config": {"connector.class": "Datagen", "tasks.max": "zero"}}));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Failed to find any class that implements Connector and which name matches NoSuchConnector"),
+        "{body}"
+    );
+    let (code, body) =
+        w.post("/connectors", &json!({"name": "x", "config": {"connector.class": "Datagen", "tasks.max": "zero"}}));
     assert_eq!(code, 400);
     let message = body["message"].as_str().unwrap();
-    assert!(message.starts_with("Connector configuration is invalid and contains the following 2 error(s):"), "{message}");
+    assert!(
+        message.starts_with("Connector configuration is invalid and contains the following 2 error(s):"),
+        "{message}"
+    );
     assert!(message.contains("Missing required configuration \"kafka.topic\""), "{message}");
     assert!(message.contains("Invalid value zero for configuration tasks.max"), "{message}");
 
     // Numbers are taken as strings, as Kafka Connect coerces them.
-    let created = w.create("dg", json!({"connector.class": "Datagen", "kafka.topic": "t", "tasks.max": 2, "max.interval": 1000}));
+    let created =
+        w.create("dg", json!({"connector.class": "Datagen", "kafka.topic": "t", "tasks.max": 2, "max.interval": 1000}));
     assert_eq!(created["config"]["tasks.max"], "2");
     assert_eq!(created["config"]["name"], "dg");
     assert_eq!(created["tasks"], json!([{"connector": "dg", "task": 0}, {"connector": "dg", "task": 1}]));
     assert_eq!(created["type"], "source");
-    let (code, body) = w.post("/connectors", &json!({"name": "dg", "config": {"connector.class": "Datagen", "kafka.topic": "t"}}));
+    let (code, body) =
+        w.post("/connectors", &json!({"name": "dg", "config": {"connector.class": "Datagen", "kafka.topic": "t"}}));
     assert_eq!((code, body), (409, json!({"error_code": 409, "message": "Connector dg already exists"})));
 
     let (_, list) = w.get("/connectors");

@@ -1,6 +1,7 @@
 //! The smallest Weir connector: a source that counts. Each record's value
 //! is the next number; the offset remembers it, so a restart continues.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use weir_sdk::{
@@ -22,7 +23,9 @@ impl Connector for Counter {
         let next = host::committed_offset(PARTITION)
             .and_then(|o| o.trim_start_matches("{\"n\":").trim_end_matches('}').parse::<i64>().ok())
             .map_or(0, |n| n + 1);
-        Ok(Box::new(CounterTask { topic, next }))
+        // Built once: a schema crosses into the worker once per task.
+        let schema = Schema::int64().shared();
+        Ok(Box::new(CounterTask { topic, next, schema }))
     }
 }
 
@@ -31,6 +34,7 @@ const PARTITION: &str = "{\"counter\":\"main\"}";
 struct CounterTask {
     topic: String,
     next: i64,
+    schema: Arc<Schema>,
 }
 
 impl SourceTask for CounterTask {
@@ -39,8 +43,8 @@ impl SourceTask for CounterTask {
         std::thread::sleep(deadline.saturating_duration_since(Instant::now()).min(Duration::from_millis(100)));
         let n = self.next;
         self.next += 1;
-        let record = SourceRecord::new(&self.topic, PARTITION, format!("{{\"n\":{n}}}"))
-            .value(Some(Schema::int64().shared()), n);
+        let record =
+            SourceRecord::new(&self.topic, PARTITION, format!("{{\"n\":{n}}}")).value(Some(self.schema.clone()), n);
         Ok(vec![record])
     }
 }

@@ -68,7 +68,10 @@ fn status_json(status: &ConnectorStatus) -> serde_json::Value {
 }
 
 /// `GET /connectors[?expand=status&expand=info]`.
-pub async fn list_connectors(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn list_connectors(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let expand = query_values(query.as_deref(), "expand");
     let supervisor = state.supervisor.clone();
     blocking(move || {
@@ -89,7 +92,10 @@ pub async fn list_connectors(State(state): State<AppState>, RawQuery(query): Raw
                 }
             }
             if expand.iter().any(|e| e == "info") {
-                item.insert("info".into(), supervisor.info(&name).map(|i| info_json(&i)).unwrap_or(serde_json::Value::Null));
+                item.insert(
+                    "info".into(),
+                    supervisor.info(&name).map(|i| info_json(&i)).unwrap_or(serde_json::Value::Null),
+                );
             }
             out.insert(name, serde_json::Value::Object(item));
         }
@@ -99,18 +105,28 @@ pub async fn list_connectors(State(state): State<AppState>, RawQuery(query): Raw
 }
 
 /// `POST /connectors`: 201 with the connector's info and a Location header.
-pub async fn create_connector(State(state): State<AppState>, headers: HeaderMap, ApiJson(req): ApiJson<CreateConnectorRequest>) -> Result<Response, ApiError> {
+pub async fn create_connector(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<CreateConnectorRequest>,
+) -> Result<Response, ApiError> {
     let name = req.name.unwrap_or_default();
     let config = match req.config {
         Some(c) => config_map(c, "config")?,
-        None => return Err(ApiError::BadRequest("Connector config is required: the request body needs a \"config\" object".into())),
+        None => {
+            return Err(ApiError::BadRequest(
+                "Connector config is required: the request body needs a \"config\" object".into(),
+            ));
+        }
     };
     let initial = match req.initial_state.as_deref().map(str::to_ascii_uppercase).as_deref() {
         None | Some("RUNNING") => TargetState::Running,
         Some("PAUSED") => TargetState::Paused,
         Some("STOPPED") => TargetState::Stopped,
         Some(other) => {
-            return Err(ApiError::BadRequest(format!("Invalid initial_state {other}: must be one of RUNNING, PAUSED, STOPPED")));
+            return Err(ApiError::BadRequest(format!(
+                "Invalid initial_state {other}: must be one of RUNNING, PAUSED, STOPPED"
+            )));
         }
     };
     let supervisor = state.supervisor.clone();
@@ -125,7 +141,10 @@ pub async fn create_connector(State(state): State<AppState>, headers: HeaderMap,
 }
 
 /// `GET /connectors/{name}`.
-pub async fn read_connector(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn read_connector(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let supervisor = state.supervisor.clone();
     blocking(move || Ok(Json(info_json(&supervisor.info(&name)?)))).await
 }
@@ -141,13 +160,19 @@ pub async fn delete_connector(State(state): State<AppState>, Path(name): Path<St
 }
 
 /// `GET /connectors/{name}/status`.
-pub async fn read_connector_status(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn read_connector_status(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let supervisor = state.supervisor.clone();
     blocking(move || Ok(Json(status_json(&supervisor.status(&name)?)))).await
 }
 
 /// `GET /connectors/{name}/offsets`.
-pub async fn read_connector_offsets(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn read_connector_offsets(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let supervisor = state.supervisor.clone();
     blocking(move || {
         let offsets = supervisor.offsets(&name)?;
@@ -155,8 +180,8 @@ pub async fn read_connector_offsets(State(state): State<AppState>, Path(name): P
         for o in offsets {
             let partition: serde_json::Value = serde_json::from_str(&o.partition)
                 .map_err(|e| ApiError::Internal(format!("stored partition is not JSON: {e}")))?;
-            let offset: serde_json::Value =
-                serde_json::from_str(&o.offset).map_err(|e| ApiError::Internal(format!("stored offset is not JSON: {e}")))?;
+            let offset: serde_json::Value = serde_json::from_str(&o.offset)
+                .map_err(|e| ApiError::Internal(format!("stored offset is not JSON: {e}")))?;
             items.push(serde_json::json!({ "partition": partition, "offset": offset }));
         }
         Ok(Json(serde_json::json!({ "offsets": items })))

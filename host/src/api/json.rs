@@ -35,7 +35,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 /// A Kafka Connect config map: string values, with numbers and booleans
 /// taken as their text (as Jackson coerces them) and anything else refused.
-pub fn config_map(value: serde_json::Value, what: &str) -> Result<std::collections::BTreeMap<String, String>, ApiError> {
+pub fn config_map(
+    value: serde_json::Value,
+    what: &str,
+) -> Result<std::collections::BTreeMap<String, String>, ApiError> {
     let serde_json::Value::Object(map) = value else {
         return Err(ApiError::BadRequest(format!("{what} must be a JSON object of string values")));
     };

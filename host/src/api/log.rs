@@ -28,7 +28,8 @@ fn base64(bytes: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for c in bytes.chunks(3) {
-        let n = (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
+        let n =
+            (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
         out.push(A[(n >> 18) as usize & 63] as char);
         out.push(A[(n >> 12) as usize & 63] as char);
         out.push(if c.len() > 1 { A[(n >> 6) as usize & 63] as char } else { '=' });
@@ -52,11 +53,17 @@ pub async fn list_topics(State(state): State<AppState>) -> Result<Json<serde_jso
 }
 
 /// `GET /weir/topics/{topic}/records?from=N&max=M`: records from position N.
-pub async fn read_records(State(state): State<AppState>, Path(topic): Path<String>, RawQuery(query): RawQuery) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn read_records(
+    State(state): State<AppState>,
+    Path(topic): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let number = |key: &str, default: u64| -> Result<u64, ApiError> {
         match query_values(query.as_deref(), key).and_then(|v| v.into_iter().next()) {
             None => Ok(default),
-            Some(v) => v.parse().map_err(|_| ApiError::BadRequest(format!("{key} must be a non-negative integer, not {v:?}"))),
+            Some(v) => {
+                v.parse().map_err(|_| ApiError::BadRequest(format!("{key} must be a non-negative integer, not {v:?}")))
+            }
         }
     };
     let from = number("from", 0)?;

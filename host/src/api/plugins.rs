@@ -8,7 +8,10 @@ use crate::plugin::ConnectorKind;
 
 /// `GET /connector-plugins[?connectorsOnly=false]`: sinks, then sources,
 /// each sorted by class name.
-pub async fn list_connector_plugins(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn list_connector_plugins(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let _connectors_only = super::connectors::query_values(query.as_deref(), "connectorsOnly");
     let mut plugins: Vec<(u8, String, String, &'static str)> = state
         .supervisor

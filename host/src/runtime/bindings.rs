@@ -18,7 +18,9 @@ use std::sync::{Arc, OnceLock};
 
 use since_v0_1_0::weir::connector::types as wit;
 
-use crate::plugin::{ConfigKeyDef, ConfigType, ConfigValueInfo, ConnectorDescriptor, ConnectorError, ConnectorKind, EndpointKey};
+use crate::plugin::{
+    ConfigKeyDef, ConfigType, ConfigValueInfo, ConnectorDescriptor, ConnectorError, ConnectorKind, EndpointKey,
+};
 use crate::record::{Data, Schema, SchemaType, SourceRecord, Value};
 
 /// Contract versions this host loads, newest last.
@@ -88,7 +90,13 @@ fn config_key(k: wit::ConfigKey) -> ConfigKeyDef {
 }
 
 pub fn config_value(v: wit::ConfigValue) -> ConfigValueInfo {
-    ConfigValueInfo { name: v.name, value: v.value, recommended_values: v.recommended_values, errors: v.errors, visible: v.visible }
+    ConfigValueInfo {
+        name: v.name,
+        value: v.value,
+        recommended_values: v.recommended_values,
+        errors: v.errors,
+        visible: v.visible,
+    }
 }
 
 pub fn connector_error(e: wit::ConnectorError) -> ConnectorError {
@@ -175,11 +183,17 @@ fn build_schema(
     }
     let node = nodes.get(i).ok_or_else(|| MalformedData(format!("schema node {index} does not exist")))?;
     let mut child = |idx: u32| build_schema(nodes, idx, built, depth + 1);
-    let fields = node.fields.iter().map(|(name, idx)| Ok((name.clone(), child(*idx)?))).collect::<Result<Vec<_>, MalformedData>>()?;
+    let fields = node
+        .fields
+        .iter()
+        .map(|(name, idx)| Ok((name.clone(), child(*idx)?)))
+        .collect::<Result<Vec<_>, MalformedData>>()?;
     let value_schema = node.value_node.map(&mut child).transpose()?;
     let key_schema = node.key_node.map(&mut child).transpose()?;
     let default = match &node.default_json {
-        Some(text) => Some(serde_json::from_str(text).map_err(|e| MalformedData(format!("schema default is not JSON: {e}")))?),
+        Some(text) => {
+            Some(serde_json::from_str(text).map_err(|e| MalformedData(format!("schema default is not JSON: {e}")))?)
+        }
         None => None,
     };
     let schema = Arc::new(Schema {

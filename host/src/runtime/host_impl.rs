@@ -106,7 +106,12 @@ fn to_wit(err: NetError) -> network::NetError {
 impl network::Host for StoreState {}
 
 impl network::HostConnection for StoreState {
-    fn connect(&mut self, host: String, port: u16, timeout_ms: u32) -> wasmtime::Result<Result<Resource<Connection>, network::NetError>> {
+    fn connect(
+        &mut self,
+        host: String,
+        port: u16,
+        timeout_ms: u32,
+    ) -> wasmtime::Result<Result<Resource<Connection>, network::NetError>> {
         if !self.grants.allows(&host, port) {
             let message = format!(
                 "sandbox: connection to {host}:{port} denied; this connector may reach only the endpoints its config names ({})",
@@ -123,7 +128,12 @@ impl network::HostConnection for StoreState {
         }
     }
 
-    fn read(&mut self, conn: Resource<Connection>, max: u32, timeout_ms: u32) -> wasmtime::Result<Result<Vec<u8>, network::NetError>> {
+    fn read(
+        &mut self,
+        conn: Resource<Connection>,
+        max: u32,
+        timeout_ms: u32,
+    ) -> wasmtime::Result<Result<Vec<u8>, network::NetError>> {
         let conn = self.table.get_mut(&conn)?;
         Ok(conn.read(max as usize, Duration::from_millis(u64::from(timeout_ms))).map_err(to_wit))
     }
@@ -133,7 +143,11 @@ impl network::HostConnection for StoreState {
         Ok(conn.write(&data).map_err(to_wit))
     }
 
-    fn upgrade_tls(&mut self, conn: Resource<Connection>, options: network::TlsOptions) -> wasmtime::Result<Result<(), network::NetError>> {
+    fn upgrade_tls(
+        &mut self,
+        conn: Resource<Connection>,
+        options: network::TlsOptions,
+    ) -> wasmtime::Result<Result<(), network::NetError>> {
         let conn = self.table.get_mut(&conn)?;
         let verify = match options.verify {
             network::TlsVerify::None => Verify::None,

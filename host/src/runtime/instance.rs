@@ -8,8 +8,8 @@ use std::sync::Arc;
 use wasmtime::component::ResourceAny;
 use wasmtime::{Engine, Store, UpdateDeadline};
 
-use super::bindings::since_v0_1_0::{Plugin as Bindings, PluginPre};
 use super::bindings::since_v0_1_0::weir::connector::types as wit;
+use super::bindings::since_v0_1_0::{Plugin as Bindings, PluginPre};
 use super::bindings::{self, MalformedData, SchemaTable};
 use super::host_impl::HostServices;
 use super::sandbox::{Grants, Limits, StoreState, thread_cpu_time};
@@ -117,7 +117,11 @@ impl Instance {
         Ok(Self { store, bindings, schemas: SchemaTable::default(), poisoned: false })
     }
 
-    fn call<R>(&mut self, name: &str, f: impl FnOnce(&mut Store<StoreState>, &Bindings) -> wasmtime::Result<R>) -> Result<R, CallError> {
+    fn call<R>(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&mut Store<StoreState>, &Bindings) -> wasmtime::Result<R>,
+    ) -> Result<R, CallError> {
         if self.poisoned {
             return Err(CallError::Poisoned);
         }
@@ -145,7 +149,11 @@ impl Instance {
                 if let Some(m) = state.limiter.exceeded.take() {
                     return Err(CallError::MemoryLimit(m));
                 }
-                Err(CallError::Trap { call: name.to_string(), message: format!("{err:?}"), stderr: state.stderr.text() })
+                Err(CallError::Trap {
+                    call: name.to_string(),
+                    message: format!("{err:?}"),
+                    stderr: state.stderr.text(),
+                })
             }
         }
     }
@@ -157,7 +165,11 @@ impl Instance {
     }
 
     /// Validates a config with the connector.
-    pub fn validate(&mut self, class: &str, config: &BTreeMap<String, String>) -> Result<Vec<ConfigValueInfo>, CallError> {
+    pub fn validate(
+        &mut self,
+        class: &str,
+        config: &BTreeMap<String, String>,
+    ) -> Result<Vec<ConfigValueInfo>, CallError> {
         let config = to_pairs(config);
         let raw = self.call("validate", |store, b| b.weir_connector_source().call_validate(store, class, &config))?;
         Ok(raw.into_iter().map(bindings::config_value).collect())
@@ -171,20 +183,35 @@ impl Instance {
         max_tasks: u32,
     ) -> Result<Result<Vec<BTreeMap<String, String>>, ConnectorError>, CallError> {
         let config = to_pairs(config);
-        let raw = self.call("task-configs", |store, b| b.weir_connector_source().call_task_configs(store, class, &config, max_tasks))?;
-        Ok(raw.map(|configs| configs.into_iter().map(|c| c.into_iter().collect()).collect()).map_err(bindings::connector_error))
+        let raw = self.call("task-configs", |store, b| {
+            b.weir_connector_source().call_task_configs(store, class, &config, max_tasks)
+        })?;
+        Ok(raw
+            .map(|configs| configs.into_iter().map(|c| c.into_iter().collect()).collect())
+            .map_err(bindings::connector_error))
     }
 
     /// Opens a task.
-    pub fn open_task(&mut self, class: &str, task_id: u32, config: &BTreeMap<String, String>) -> Result<Result<TaskRef, ConnectorError>, CallError> {
+    pub fn open_task(
+        &mut self,
+        class: &str,
+        task_id: u32,
+        config: &BTreeMap<String, String>,
+    ) -> Result<Result<TaskRef, ConnectorError>, CallError> {
         let config = to_pairs(config);
-        let raw = self.call("open-task", |store, b| b.weir_connector_source().call_open_task(store, class, task_id, &config))?;
+        let raw = self
+            .call("open-task", |store, b| b.weir_connector_source().call_open_task(store, class, task_id, &config))?;
         Ok(raw.map(TaskRef).map_err(bindings::connector_error))
     }
 
     /// Polls a task for at most `timeout_ms`.
-    pub fn poll(&mut self, task: TaskRef, timeout_ms: u32) -> Result<Result<Vec<SourceRecord>, ConnectorError>, CallError> {
-        let raw = self.call("poll", |store, b| b.weir_connector_source().source_task().call_poll(store, task.0, timeout_ms))?;
+    pub fn poll(
+        &mut self,
+        task: TaskRef,
+        timeout_ms: u32,
+    ) -> Result<Result<Vec<SourceRecord>, ConnectorError>, CallError> {
+        let raw =
+            self.call("poll", |store, b| b.weir_connector_source().source_task().call_poll(store, task.0, timeout_ms))?;
         match raw {
             Ok(batch) => {
                 self.schemas.register(batch.schemas)?;
@@ -200,7 +227,8 @@ impl Instance {
             .iter()
             .map(|o| wit::CommittedOffset { source_partition: o.partition.clone(), source_offset: o.offset.clone() })
             .collect();
-        let raw = self.call("commit", |store, b| b.weir_connector_source().source_task().call_commit(store, task.0, &offsets))?;
+        let raw = self
+            .call("commit", |store, b| b.weir_connector_source().source_task().call_commit(store, task.0, &offsets))?;
         Ok(raw.map_err(bindings::connector_error))
     }
 

@@ -133,7 +133,12 @@ impl Connection {
     }
 
     /// Upgrades to TLS in place and completes the handshake.
-    pub fn upgrade_tls(&mut self, verify: Verify, root_ca_pem: Option<&str>, server_name: Option<&str>) -> Result<(), NetError> {
+    pub fn upgrade_tls(
+        &mut self,
+        verify: Verify,
+        root_ca_pem: Option<&str>,
+        server_name: Option<&str>,
+    ) -> Result<(), NetError> {
         let tcp = match std::mem::replace(&mut self.stream, Stream::Switching) {
             Stream::Plain(tcp) => tcp,
             other => {
@@ -143,12 +148,14 @@ impl Connection {
         };
         let config = client_config(verify, root_ca_pem)?;
         let name = server_name.unwrap_or(&self.host).to_string();
-        let name = ServerName::try_from(name.clone()).map_err(|e| NetError::Tls(format!("invalid server name {name}: {e}")))?;
+        let name = ServerName::try_from(name.clone())
+            .map_err(|e| NetError::Tls(format!("invalid server name {name}: {e}")))?;
         let mut conn = ClientConnection::new(Arc::new(config), name).map_err(|e| NetError::Tls(e.to_string()))?;
         let mut tcp = tcp;
         tcp.set_read_timeout(Some(Duration::from_secs(30))).map_err(|e| NetError::Io(e.to_string()))?;
         while conn.is_handshaking() {
-            conn.complete_io(&mut tcp).map_err(|e| NetError::Tls(format!("handshake with {} failed: {e}", self.host)))?;
+            conn.complete_io(&mut tcp)
+                .map_err(|e| NetError::Tls(format!("handshake with {} failed: {e}", self.host)))?;
         }
         self.stream = Stream::Tls(Box::new(StreamOwned::new(conn, tcp)));
         Ok(())
@@ -178,10 +185,9 @@ fn client_config(verify: Verify, root_ca_pem: Option<&str>) -> Result<ClientConf
                 .map_err(|e| NetError::Tls(e.to_string()))?;
             builder.dangerous().with_custom_certificate_verifier(Arc::new(ChainOnly(inner))).with_no_client_auth()
         }
-        Verify::None => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
-            .with_no_client_auth(),
+        Verify::None => {
+            builder.dangerous().with_custom_certificate_verifier(Arc::new(NoVerify(provider))).with_no_client_auth()
+        }
     };
     Ok(config)
 }
@@ -206,10 +212,20 @@ impl ServerCertVerifier for ChainOnly {
             other => other,
         }
     }
-    fn verify_tls12_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         self.0.verify_tls12_signature(m, c, d)
     }
-    fn verify_tls13_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         self.0.verify_tls13_signature(m, c, d)
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -233,10 +249,20 @@ impl ServerCertVerifier for NoVerify {
     ) -> Result<ServerCertVerified, rustls::Error> {
         Ok(ServerCertVerified::assertion())
     }
-    fn verify_tls12_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls12_signature(m, c, d, &self.0.signature_verification_algorithms)
     }
-    fn verify_tls13_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls13_signature(m, c, d, &self.0.signature_verification_algorithms)
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

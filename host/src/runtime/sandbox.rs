@@ -65,11 +65,7 @@ impl Grants {
         named.retain(|(host, port)| operator_allows(operator, host, *port));
         named.sort();
         named.dedup();
-        let addresses = named
-            .iter()
-            .filter_map(|(h, p)| (h.as_str(), *p).to_socket_addrs().ok())
-            .flatten()
-            .collect();
+        let addresses = named.iter().filter_map(|(h, p)| (h.as_str(), *p).to_socket_addrs().ok()).flatten().collect();
         Self { endpoints: named, addresses }
     }
 
@@ -135,7 +131,9 @@ fn hosts_of_uri(uri: &str) -> Vec<(String, u16)> {
     hosts
         .split(',')
         .filter(|h| !h.is_empty())
-        .map(|h| split_host_port(h).map_or((h.to_ascii_lowercase(), default_port), |(h, p)| (h.to_ascii_lowercase(), p)))
+        .map(|h| {
+            split_host_port(h).map_or((h.to_ascii_lowercase(), default_port), |(h, p)| (h.to_ascii_lowercase(), p))
+        })
         .collect()
 }
 
@@ -304,8 +302,16 @@ mod tests {
 
     #[test]
     fn grants_are_what_the_config_names() {
-        let keys = [EndpointKey::HostPort { host_key: "database.hostname".into(), port_key: "database.port".into(), default_port: 5432 }];
-        let grants = Grants::from_config(&keys, &config(&[("database.hostname", "DB.example"), ("database.port", "6543")]), &["*".into()]);
+        let keys = [EndpointKey::HostPort {
+            host_key: "database.hostname".into(),
+            port_key: "database.port".into(),
+            default_port: 5432,
+        }];
+        let grants = Grants::from_config(
+            &keys,
+            &config(&[("database.hostname", "DB.example"), ("database.port", "6543")]),
+            &["*".into()],
+        );
         assert!(grants.allows("db.example", 6543));
         assert!(!grants.allows("db.example", 5432));
         assert!(!grants.allows("other", 6543));

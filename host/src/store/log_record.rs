@@ -25,7 +25,8 @@ const VERSION: u8 = 1;
 impl LogRecord {
     /// Encodes the record (the topic is the table key, not repeated).
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(32 + self.key.as_ref().map_or(0, Vec::len) + self.value.as_ref().map_or(0, Vec::len));
+        let mut out =
+            Vec::with_capacity(32 + self.key.as_ref().map_or(0, Vec::len) + self.value.as_ref().map_or(0, Vec::len));
         out.push(VERSION);
         put_opt_i64(&mut out, self.partition.map(i64::from));
         put_opt_i64(&mut out, self.timestamp);
@@ -41,13 +42,17 @@ impl LogRecord {
 
     /// Decodes a record stored under `topic`.
     pub fn decode(topic: &str, bytes: &[u8]) -> StoreResult<Self> {
-        let corrupt = |reason: &str| StoreError::Corrupt { what: format!("a record of topic {topic}"), reason: reason.to_string() };
+        let corrupt = |reason: &str| StoreError::Corrupt {
+            what: format!("a record of topic {topic}"),
+            reason: reason.to_string(),
+        };
         let mut r = Reader { bytes, pos: 0 };
         if r.u8().ok_or_else(|| corrupt("empty"))? != VERSION {
             return Err(corrupt("unknown encoding version"));
         }
         let partition = r.opt_i64().ok_or_else(|| corrupt("truncated partition"))?;
-        let partition = partition.map(|p| i32::try_from(p).map_err(|_| corrupt("partition out of range"))).transpose()?;
+        let partition =
+            partition.map(|p| i32::try_from(p).map_err(|_| corrupt("partition out of range"))).transpose()?;
         let timestamp = r.opt_i64().ok_or_else(|| corrupt("truncated timestamp"))?;
         let key = r.opt_bytes().ok_or_else(|| corrupt("truncated key"))?;
         let value = r.opt_bytes().ok_or_else(|| corrupt("truncated value"))?;
@@ -143,7 +148,14 @@ mod tests {
 
     #[test]
     fn truncated_bytes_are_an_error_not_a_panic() {
-        let record = LogRecord { topic: "t".into(), partition: None, key: Some(vec![1; 10]), value: Some(vec![2; 10]), timestamp: None, headers: vec![] };
+        let record = LogRecord {
+            topic: "t".into(),
+            partition: None,
+            key: Some(vec![1; 10]),
+            value: Some(vec![2; 10]),
+            timestamp: None,
+            headers: vec![],
+        };
         let bytes = record.encode();
         for cut in 0..bytes.len() {
             assert!(LogRecord::decode("t", &bytes[..cut]).is_err(), "cut at {cut} decoded");

@@ -8,7 +8,9 @@ use std::path::Path;
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
-use super::{LogRecord, OffsetEntry, StateStore, StoreError, StoreResult, StoredConnector, TargetState, canonical_json};
+use super::{
+    LogRecord, OffsetEntry, StateStore, StoreError, StoreResult, StoredConnector, TargetState, canonical_json,
+};
 
 /// name → config JSON
 const CONFIGS: TableDefinition<&str, &str> = TableDefinition::new("connector_configs");
@@ -62,7 +64,10 @@ fn parse_target(name: &str, raw: &str) -> StoreResult<TargetState> {
         "RUNNING" => Ok(TargetState::Running),
         "PAUSED" => Ok(TargetState::Paused),
         "STOPPED" => Ok(TargetState::Stopped),
-        other => Err(StoreError::Corrupt { what: format!("target state of {name}"), reason: format!("unknown state {other}") }),
+        other => Err(StoreError::Corrupt {
+            what: format!("target state of {name}"),
+            reason: format!("unknown state {other}"),
+        }),
     }
 }
 
@@ -80,7 +85,10 @@ impl StateStore for RedbStore {
             .map_err(|source| StoreError::Json { what: format!("config of {}", connector.name), source })?;
         let txn = self.db.begin_write().map_err(db_err)?;
         {
-            txn.open_table(CONFIGS).map_err(db_err)?.insert(connector.name.as_str(), config.as_str()).map_err(db_err)?;
+            txn.open_table(CONFIGS)
+                .map_err(db_err)?
+                .insert(connector.name.as_str(), config.as_str())
+                .map_err(db_err)?;
             txn.open_table(TARGETS)
                 .map_err(db_err)?
                 .insert(connector.name.as_str(), target_str(connector.target))
@@ -143,7 +151,12 @@ impl StateStore for RedbStore {
         Ok(out)
     }
 
-    fn append_and_commit(&self, connector: &str, records: &[LogRecord], offsets: &[OffsetEntry]) -> StoreResult<Vec<u64>> {
+    fn append_and_commit(
+        &self,
+        connector: &str,
+        records: &[LogRecord],
+        offsets: &[OffsetEntry],
+    ) -> StoreResult<Vec<u64>> {
         let canonical: Vec<(String, &str)> = offsets
             .iter()
             .map(|o| Ok((canonical_json(&o.partition, "source partition")?, o.offset.as_str())))
@@ -262,14 +275,22 @@ mod tests {
     }
 
     fn record(topic: &str, value: &str) -> LogRecord {
-        LogRecord { topic: topic.into(), partition: None, key: None, value: Some(value.as_bytes().to_vec()), timestamp: None, headers: vec![] }
+        LogRecord {
+            topic: topic.into(),
+            partition: None,
+            key: None,
+            value: Some(value.as_bytes().to_vec()),
+            timestamp: None,
+            headers: vec![],
+        }
     }
 
     #[test]
     fn append_and_commit_moves_records_and_offsets_together() {
         let (_dir, store) = store();
         let offsets = [OffsetEntry { partition: r#"{"b":1,"a":2}"#.into(), offset: r#"{"n":2}"#.into() }];
-        let positions = store.append_and_commit("c", &[record("t", "x"), record("t", "y"), record("u", "z")], &offsets).unwrap();
+        let positions =
+            store.append_and_commit("c", &[record("t", "x"), record("t", "y"), record("u", "z")], &offsets).unwrap();
         assert_eq!(positions, vec![0, 1, 0]);
         assert_eq!(store.log_len("t").unwrap(), 2);
         assert_eq!(store.offset("c", r#"{"a":2,"b":1}"#).unwrap().as_deref(), Some(r#"{"n":2}"#));

@@ -47,17 +47,27 @@ impl Postgres {
         }
         let port = super::worker::free_port();
         let pg = Self { bin, data, port, as_postgres_user, _dir: dir };
-        pg.run_pg("initdb", &["-D", pg.data.to_str().unwrap(), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]);
+        pg.run_pg(
+            "initdb",
+            &["-D", pg.data.to_str().unwrap(), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"],
+        );
         let opts = format!(
             "-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c wal_level=logical \
              -c max_replication_slots=8 -c max_wal_senders=8 -c fsync=off",
             pg._dir.path().display()
         );
         let log = pg._dir.path().join("pg.log");
-        pg.run_pg("pg_ctl", &["-D", pg.data.to_str().unwrap(), "-l", log.to_str().unwrap(), "-o", &opts, "-w", "-t", "60", "start"]);
+        pg.run_pg(
+            "pg_ctl",
+            &["-D", pg.data.to_str().unwrap(), "-l", log.to_str().unwrap(), "-o", &opts, "-w", "-t", "60", "start"],
+        );
         let deadline = Instant::now() + Duration::from_secs(30);
         while pg.try_sql("SELECT 1").is_err() {
-            assert!(Instant::now() < deadline, "postgres did not accept connections; log:\n{}", std::fs::read_to_string(&log).unwrap_or_default());
+            assert!(
+                Instant::now() < deadline,
+                "postgres did not accept connections; log:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         pg
@@ -80,7 +90,21 @@ impl Postgres {
 
     fn try_sql(&self, sql: &str) -> Result<String, String> {
         let out = Command::new(self.bin.join("psql"))
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-At", "-c", sql])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-At",
+                "-c",
+                sql,
+            ])
             .output()
             .map_err(|e| e.to_string())?;
         if out.status.success() {
@@ -102,12 +126,20 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        let _ = self.command("pg_ctl").args(["-D", self.data.to_str().unwrap_or(""), "-m", "immediate", "-w", "stop"]).output();
+        let _ = self
+            .command("pg_ctl")
+            .args(["-D", self.data.to_str().unwrap_or(""), "-m", "immediate", "-w", "stop"])
+            .output();
     }
 }
 
 fn run(cmd: &mut Command, what: &str) -> Output {
     let out = cmd.output().unwrap_or_else(|e| panic!("running {what}: {e}"));
-    assert!(out.status.success(), "{what} failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }

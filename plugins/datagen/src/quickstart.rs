@@ -8,8 +8,11 @@ use weir_sdk::{ConnectorError, Schema, SourceRecord, Value};
 /// Which data set a task generates.
 #[derive(Debug, Clone, Copy)]
 pub enum Quickstart {
+    /// `users`: keyed by user id.
     Users,
+    /// `pageviews`: keyed by view time.
     Pageviews,
+    /// `orders`: keyed by order id, with a nested address.
     Orders,
 }
 
@@ -65,6 +68,7 @@ fn mix(mut z: u64) -> u64 {
 }
 
 impl Quickstart {
+    /// The data set named by `quickstart`.
     pub fn parse(name: &str) -> Result<Self, ConnectorError> {
         match name.trim().to_ascii_lowercase().as_str() {
             "users" => Ok(Self::Users),
@@ -72,7 +76,9 @@ impl Quickstart {
             "orders" => Ok(Self::Orders),
             other => Err(ConnectorError::config(
                 "quickstart",
-                format!("Invalid value {other} for configuration quickstart: String must be one of: users, pageviews, orders"),
+                format!(
+                    "Invalid value {other} for configuration quickstart: String must be one of: users, pageviews, orders"
+                ),
             )),
         }
     }

@@ -178,10 +178,7 @@ impl ConfigKey {
             && !self.recommended_values.is_empty()
             && !self.recommended_values.iter().any(|v| v.eq_ignore_ascii_case(trimmed))
         {
-            errors.push(invalid(&format!(
-                "String must be one of: {}",
-                self.recommended_values.join(", ")
-            )));
+            errors.push(invalid(&format!("String must be one of: {}", self.recommended_values.join(", "))));
         }
         errors
     }
@@ -243,7 +240,10 @@ impl Config {
     pub fn required(&self, key: &str) -> Result<&str, ConnectorError> {
         match self.get(key) {
             Some(v) if !v.trim().is_empty() => Ok(v),
-            _ => Err(ConnectorError::config(key, format!("Missing required configuration \"{key}\" which has no default value."))),
+            _ => Err(ConnectorError::config(
+                key,
+                format!("Missing required configuration \"{key}\" which has no default value."),
+            )),
         }
     }
 
@@ -252,7 +252,10 @@ impl Config {
         match self.get(key) {
             None => Ok(default),
             Some(v) => v.trim().parse().map_err(|_| {
-                ConnectorError::config(key, format!("Invalid value {v} for configuration {key}: Not a number of type LONG"))
+                ConnectorError::config(
+                    key,
+                    format!("Invalid value {v} for configuration {key}: Not a number of type LONG"),
+                )
             }),
         }
     }
@@ -279,7 +282,8 @@ impl Config {
                 let value = self.get(&key.name).map(str::to_string).or_else(|| key.default_value.clone());
                 let mut errors = Vec::new();
                 match &value {
-                    None => errors.push(format!("Missing required configuration \"{}\" which has no default value.", key.name)),
+                    None => errors
+                        .push(format!("Missing required configuration \"{}\" which has no default value.", key.name)),
                     Some(v) => errors.extend(key.check(v)),
                 }
                 ConfigValue {

@@ -63,11 +63,9 @@ macro_rules! __export_guest_impl {
 }
 
 fn find<R: Registry>(class_name: &str) -> Result<&'static dyn Connector, ConnectorError> {
-    R::connectors()
-        .iter()
-        .copied()
-        .find(|c| c.descriptor().class_name == class_name)
-        .ok_or_else(|| ConnectorError::fatal(format!("this component does not export the connector class {class_name}")))
+    R::connectors().iter().copied().find(|c| c.descriptor().class_name == class_name).ok_or_else(|| {
+        ConnectorError::fatal(format!("this component does not export the connector class {class_name}"))
+    })
 }
 
 /// `describe` for a registry.
@@ -111,11 +109,7 @@ pub fn open_task<R: Registry>(
     let config: Config = config.into_iter().collect();
     let connector = find::<R>(class_name).map_err(error_to_wit)?;
     let task = connector.open_task(task_id, config).map_err(error_to_wit)?;
-    Ok(exp::SourceTask::new(TaskCell(RefCell::new(TaskState {
-        task,
-        sent: HashMap::new(),
-        next_id: 0,
-    }))))
+    Ok(exp::SourceTask::new(TaskCell(RefCell::new(TaskState { task, sent: HashMap::new(), next_id: 0 }))))
 }
 
 /// A running task and the schemas already sent to the worker.

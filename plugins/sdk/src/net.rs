@@ -71,7 +71,12 @@ impl Connection {
     }
 
     /// Upgrades this connection to TLS in place.
-    pub fn upgrade_tls(&mut self, verify: TlsVerify, root_ca_pem: Option<&str>, server_name: Option<&str>) -> io::Result<()> {
+    pub fn upgrade_tls(
+        &mut self,
+        verify: TlsVerify,
+        root_ca_pem: Option<&str>,
+        server_name: Option<&str>,
+    ) -> io::Result<()> {
         let verify = match verify {
             TlsVerify::None => wit::TlsVerify::None,
             TlsVerify::Ca => wit::TlsVerify::Ca,

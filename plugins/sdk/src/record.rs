@@ -37,7 +37,11 @@ pub struct SourceRecord {
 impl SourceRecord {
     /// A record for `topic` with a null key and value, from the given source
     /// partition and offset (both JSON objects).
-    pub fn new(topic: impl Into<String>, source_partition: impl Into<String>, source_offset: impl Into<String>) -> Self {
+    pub fn new(
+        topic: impl Into<String>,
+        source_partition: impl Into<String>,
+        source_offset: impl Into<String>,
+    ) -> Self {
         Self {
             topic: topic.into(),
             kafka_partition: None,

@@ -111,11 +111,7 @@ impl Schema {
 
     /// A map from `key` to `value`.
     pub fn map(key: Schema, value: Schema) -> Self {
-        Self {
-            key_schema: Some(Arc::new(key)),
-            value_schema: Some(Arc::new(value)),
-            ..Self::of(SchemaType::Map)
-        }
+        Self { key_schema: Some(Arc::new(key)), value_schema: Some(Arc::new(value)), ..Self::of(SchemaType::Map) }
     }
 
     /// Adds a struct field.

@@ -21,7 +21,8 @@ impl<'a> Reader<'a> {
         Self { bytes, pos: 0 }
     }
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], ConnectorError> {
-        let end = self.pos.checked_add(n).filter(|e| *e <= self.bytes.len()).ok_or_else(|| protocol("message truncated"))?;
+        let end =
+            self.pos.checked_add(n).filter(|e| *e <= self.bytes.len()).ok_or_else(|| protocol("message truncated"))?;
         let s = &self.bytes[self.pos..end];
         self.pos = end;
         Ok(s)
@@ -160,7 +161,12 @@ impl Backend {
             };
             match tag {
                 b'W' => return Ok(()),
-                b'E' => return Err(ConnectorError::fatal(format!("START_REPLICATION failed: {}", Self::error_text(&body)))),
+                b'E' => {
+                    return Err(ConnectorError::fatal(format!(
+                        "START_REPLICATION failed: {}",
+                        Self::error_text(&body)
+                    )));
+                }
                 _ => {}
             }
         }
@@ -171,7 +177,9 @@ impl Backend {
         match self.message(timeout)? {
             None => Ok(None),
             Some((b'd', body)) => Ok(Some(body)),
-            Some((b'E', body)) => Err(ConnectorError::fatal(format!("replication failed: {}", Self::error_text(&body)))),
+            Some((b'E', body)) => {
+                Err(ConnectorError::fatal(format!("replication failed: {}", Self::error_text(&body))))
+            }
             Some((b'c', _)) => Err(ConnectorError::retriable("postgres ended the replication stream")),
             Some(_) => Ok(None),
         }
@@ -188,4 +196,3 @@ impl Backend {
         self.send(b'd', &body)
     }
 }
-
