@@ -8,6 +8,7 @@
 mod connectors;
 mod error;
 mod json;
+mod lifecycle;
 mod log;
 mod plugins;
 mod root;
@@ -15,7 +16,7 @@ mod root;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post, put};
 
 pub use self::error::ApiError;
 use crate::supervisor::Supervisor;
@@ -36,8 +37,27 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(root::health))
         .route("/connectors", get(connectors::list_connectors).post(connectors::create_connector))
         .route("/connectors/{name}", get(connectors::read_connector).delete(connectors::delete_connector))
+        .route(
+            "/connectors/{name}/config",
+            get(connectors::read_connector_config)
+                .put(lifecycle::put_connector_config)
+                .patch(lifecycle::patch_connector_config),
+        )
         .route("/connectors/{name}/status", get(connectors::read_connector_status))
-        .route("/connectors/{name}/offsets", get(connectors::read_connector_offsets))
+        .route("/connectors/{name}/restart", post(lifecycle::restart_connector))
+        .route("/connectors/{name}/pause", put(lifecycle::pause_connector))
+        .route("/connectors/{name}/resume", put(lifecycle::resume_connector))
+        .route("/connectors/{name}/stop", put(lifecycle::stop_connector))
+        .route("/connectors/{name}/tasks", get(lifecycle::list_tasks))
+        .route("/connectors/{name}/tasks-config", get(lifecycle::read_tasks_config))
+        .route("/connectors/{name}/tasks/{task}/status", get(lifecycle::read_task_status))
+        .route("/connectors/{name}/tasks/{task}/restart", post(lifecycle::restart_task))
+        .route("/connectors/{name}/topics", get(lifecycle::read_topics))
+        .route("/connectors/{name}/topics/reset", put(lifecycle::reset_topics))
+        .route(
+            "/connectors/{name}/offsets",
+            get(connectors::read_connector_offsets).patch(lifecycle::alter_offsets).delete(lifecycle::reset_offsets),
+        )
         .route("/connector-plugins", get(plugins::list_connector_plugins))
         .route("/weir/topics", get(log::list_topics))
         .route("/weir/topics/{topic}/records", get(log::read_records))

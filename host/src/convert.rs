@@ -259,6 +259,13 @@ fn write_float(out: &mut String, v: f64) {
     }
 }
 
+/// Standard base64 with padding, as Jackson writes `byte[]`.
+pub fn base64(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    base64_into(&mut out, bytes);
+    out
+}
+
 fn base64_into(out: &mut String, bytes: &[u8]) {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for chunk in bytes.chunks(3) {
@@ -293,21 +300,28 @@ mod tests {
         })
     }
 
-    #[test]
-    fn json_with_schema_renders_kafka_envelope() {
-        let schema = Arc::new(Schema {
+    fn structure(name: Option<&str>, fields: Vec<(String, Arc<Schema>)>) -> Arc<Schema> {
+        Arc::new(Schema {
             ty: SchemaType::Struct,
             optional: false,
-            name: Some("ksql.users".into()),
+            name: name.map(str::to_string),
             version: None,
             doc: None,
             parameters: vec![],
             default: None,
-            fields: vec![("id".into(), prim(SchemaType::Int64)), ("b".into(), prim(SchemaType::Bytes))],
+            fields,
             key_schema: None,
             value_schema: None,
             rendered_json: OnceLock::new(),
-        });
+        })
+    }
+
+    #[test]
+    fn json_with_schema_renders_kafka_envelope() {
+        let schema = structure(
+            Some("ksql.users"),
+            vec![("id".into(), prim(SchemaType::Int64)), ("b".into(), prim(SchemaType::Bytes))],
+        );
         let data =
             Data { schema: Some(schema), value: Value::Struct(vec![Value::Int64(7), Value::Bytes(b"hi!?".to_vec())]) };
         let bytes = Converter::Json { schemas: true }.convert(Some(&data)).unwrap().unwrap();
@@ -321,21 +335,17 @@ mod tests {
 
     #[test]
     fn struct_with_wrong_field_count_is_an_error() {
-        let schema = Arc::new(Schema {
-            ty: SchemaType::Struct,
-            optional: false,
-            name: None,
-            version: None,
-            doc: None,
-            parameters: vec![],
-            default: None,
-            fields: vec![("a".into(), prim(SchemaType::Int32))],
-            key_schema: None,
-            value_schema: None,
-            rendered_json: OnceLock::new(),
-        });
+        let schema = structure(None, vec![("a".into(), prim(SchemaType::Int32))]);
         let data = Data { schema: Some(schema), value: Value::Struct(vec![]) };
         assert!(matches!(Converter::Json { schemas: true }.convert(Some(&data)), Err(ConvertError::Mismatch(_))));
+    }
+
+    #[test]
+    fn base64_pads_like_jackson() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
     }
 
     #[test]

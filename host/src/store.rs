@@ -105,6 +105,17 @@ pub trait StateStore: Send + Sync {
         offsets: &[OffsetEntry],
     ) -> StoreResult<Vec<u64>>;
 
+    /// Sets (`Some`) or removes (`None`) committed offsets, as
+    /// `PATCH /connectors/{c}/offsets` does.
+    fn alter_offsets(&self, connector: &str, entries: &[(String, Option<String>)]) -> StoreResult<()>;
+    /// Removes every committed offset and all private plugin state of a
+    /// connector, so its next start begins afresh.
+    fn reset_connector_state(&self, connector: &str) -> StoreResult<()>;
+    /// Topics a connector has produced to since its topics were last reset.
+    fn active_topics(&self, connector: &str) -> StoreResult<Vec<String>>;
+    /// Forgets a connector's active topics.
+    fn reset_active_topics(&self, connector: &str) -> StoreResult<()>;
+
     /// Reads a connector's private key-value state.
     fn kv_get(&self, connector: &str, key: &str) -> StoreResult<Option<Vec<u8>>>;
     /// Writes a connector's private key-value state, durably.

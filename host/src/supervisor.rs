@@ -25,6 +25,9 @@ pub enum SupervisorError {
     /// 404.
     #[error("Connector {0} not found")]
     NotFound(String),
+    /// 404 with another message (Kafka Connect words its 404s per endpoint).
+    #[error("{0}")]
+    Missing(String),
     /// 409.
     #[error("Connector {0} already exists")]
     AlreadyExists(String),
@@ -35,6 +38,9 @@ pub enum SupervisorError {
     #[error("state store failure")]
     Store(#[from] StoreError),
 }
+
+/// A task's configuration.
+pub type TaskConfig = BTreeMap<String, String>;
 
 /// `GET /connectors/{c}`.
 #[derive(Debug, Clone)]
@@ -77,6 +83,32 @@ struct Entry {
     kind: Option<ConnectorKind>,
     status: Status,
     tasks: Vec<TaskHandle>,
+    /// The task configs the connector generated (kept while STOPPED is not).
+    task_configs: Vec<BTreeMap<String, String>>,
+    /// What starting a task needs, once the connector has started.
+    runner: Option<Runner>,
+}
+
+impl Entry {
+    fn new(config: BTreeMap<String, String>, target: TargetState) -> Self {
+        Self {
+            config,
+            target,
+            kind: None,
+            status: Status::of(State::Unassigned),
+            tasks: Vec::new(),
+            task_configs: Vec::new(),
+            runner: None,
+        }
+    }
+}
+
+/// The resolved plugin and framework settings of a started connector.
+#[derive(Clone)]
+struct Runner {
+    plugin: Arc<LoadedPlugin>,
+    descriptor: ConnectorDescriptor,
+    fw: Framework,
 }
 
 /// Runs the connectors.
@@ -85,9 +117,13 @@ pub struct Supervisor {
     store: Arc<dyn StateStore>,
     worker: WorkerConfig,
     connectors: Mutex<BTreeMap<String, Entry>>,
+    /// Serialises creates and deletes, so two creates of one name cannot
+    /// both pass the existence check.
+    changes: Mutex<()>,
 }
 
 /// Framework keys every connector accepts, validated by the host.
+#[derive(Clone, Copy)]
 struct Framework {
     tasks_max: u32,
     retry: RetryPolicy,
@@ -99,7 +135,7 @@ struct Framework {
 impl Supervisor {
     /// A supervisor with nothing running yet.
     pub fn new(runtime: Arc<Runtime>, store: Arc<dyn StateStore>, worker: WorkerConfig) -> Self {
-        Self { runtime, store, worker, connectors: Mutex::new(BTreeMap::new()) }
+        Self { runtime, store, worker, connectors: Mutex::new(BTreeMap::new()), changes: Mutex::new(()) }
     }
 
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Entry>> {
@@ -126,13 +162,7 @@ impl Supervisor {
     pub fn restore(&self) -> Result<(), SupervisorError> {
         for stored in self.store.connectors()? {
             tracing::info!(connector = %stored.name, target = ?stored.target, "restoring connector");
-            let mut entry = Entry {
-                config: stored.config,
-                target: stored.target,
-                kind: None,
-                status: Status::of(State::Unassigned),
-                tasks: Vec::new(),
-            };
+            let mut entry = Entry::new(stored.config, stored.target);
             self.start(&stored.name, &mut entry);
             self.lock().insert(stored.name, entry);
         }
@@ -169,6 +199,7 @@ impl Supervisor {
                 config.insert("name".into(), name.to_string());
             }
         }
+        let _changes = self.changes.lock().unwrap_or_else(|p| p.into_inner());
         self.validate_for_create(&config)?;
         {
             let connectors = self.lock();
@@ -181,8 +212,7 @@ impl Supervisor {
             config: config.clone(),
             target: initial,
         })?;
-        let mut entry =
-            Entry { config, target: initial, kind: None, status: Status::of(State::Unassigned), tasks: Vec::new() };
+        let mut entry = Entry::new(config, initial);
         self.start(name, &mut entry);
         let info = info_of(name, &entry);
         self.lock().insert(name.to_string(), entry);
@@ -259,6 +289,7 @@ impl Supervisor {
     /// configs and starts the tasks. Failures land in the entry's status.
     fn start(&self, name: &str, entry: &mut Entry) {
         entry.tasks.clear();
+        entry.task_configs.clear();
         if entry.target == TargetState::Stopped {
             entry.status = Status::of(State::Stopped);
             return;
@@ -283,7 +314,7 @@ impl Supervisor {
             Arc::new(Grants::from_config(&descriptor.endpoints, &entry.config, &self.worker.allowed_endpoints));
         let task_configs = match self
             .runtime
-            .instantiate(&plugin, grants.clone(), fw.limits, HostServices::detached(name))
+            .instantiate(&plugin, grants, fw.limits, HostServices::detached(name))
             .and_then(|mut i| i.task_configs(&descriptor.class_name, &entry.config, fw.tasks_max))
         {
             Ok(Ok(configs)) => configs,
@@ -298,38 +329,363 @@ impl Supervisor {
         };
         let paused = entry.target == TargetState::Paused;
         entry.status = Status::of(if paused { State::Paused } else { State::Running });
-        for (id, config) in task_configs.into_iter().take(fw.tasks_max as usize).enumerate() {
-            let id = id as u32;
-            let status = Arc::new(Mutex::new(Status::of(State::Unassigned)));
-            let control = Arc::new(TaskControl::default());
-            control.paused.store(paused, Ordering::SeqCst);
-            // The task's own endpoints are what its config names.
-            let grants = Arc::new(Grants::from_config(&descriptor.endpoints, &config, &self.worker.allowed_endpoints));
-            let spec = TaskSpec {
-                connector: name.to_string(),
-                task_id: id,
-                class: descriptor.class_name.clone(),
-                plugin: plugin.clone(),
-                config,
-                grants,
-                limits: fw.limits,
-                key_converter: fw.key_converter,
-                value_converter: fw.value_converter,
-                retry: fw.retry,
-                runtime: self.runtime.clone(),
-                store: self.store.clone(),
-            };
-            let thread = match task::spawn(spec, status.clone(), control.clone()) {
-                Ok(t) => Some(t),
-                Err(e) => {
-                    if let Ok(mut s) = status.lock() {
-                        *s = Status::failed(format!("cannot start the task's thread: {e}"));
-                    }
-                    None
-                }
-            };
-            entry.tasks.push(TaskHandle { id, status, control, thread });
+        let runner = Runner { plugin, descriptor, fw };
+        entry.task_configs = task_configs.into_iter().take(fw.tasks_max as usize).collect();
+        for (id, config) in entry.task_configs.iter().enumerate() {
+            entry.tasks.push(self.spawn_task(name, &runner, id as u32, config.clone(), paused));
         }
+        entry.runner = Some(runner);
+    }
+
+    fn spawn_task(
+        &self,
+        name: &str,
+        runner: &Runner,
+        id: u32,
+        config: BTreeMap<String, String>,
+        paused: bool,
+    ) -> TaskHandle {
+        let status = Arc::new(Mutex::new(Status::of(State::Unassigned)));
+        let control = Arc::new(TaskControl::default());
+        control.paused.store(paused, Ordering::SeqCst);
+        // The task's own endpoints are what its config names.
+        let grants =
+            Arc::new(Grants::from_config(&runner.descriptor.endpoints, &config, &self.worker.allowed_endpoints));
+        let spec = TaskSpec {
+            connector: name.to_string(),
+            task_id: id,
+            class: runner.descriptor.class_name.clone(),
+            plugin: runner.plugin.clone(),
+            config,
+            grants,
+            limits: runner.fw.limits,
+            key_converter: runner.fw.key_converter,
+            value_converter: runner.fw.value_converter,
+            retry: runner.fw.retry,
+            runtime: self.runtime.clone(),
+            store: self.store.clone(),
+        };
+        let thread = match task::spawn(spec, status.clone(), control.clone()) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                if let Ok(mut s) = status.lock() {
+                    *s = Status::failed(format!("cannot start the task's thread: {e}"));
+                }
+                None
+            }
+        };
+        TaskHandle { id, status, control, thread }
+    }
+
+    /// Takes a connector's tasks out, stops them and waits for them to
+    /// close, so a restarted task never overlaps the one it replaces.
+    fn take_and_stop_tasks(&self, name: &str, ids: Option<&[u32]>) -> Result<(), SupervisorError> {
+        let taken: Vec<TaskHandle> = {
+            let mut connectors = self.lock();
+            let entry = connectors.get_mut(name).ok_or_else(|| SupervisorError::NotFound(name.to_string()))?;
+            match ids {
+                None => entry.tasks.drain(..).collect(),
+                Some(ids) => {
+                    let (out, keep): (Vec<TaskHandle>, Vec<TaskHandle>) =
+                        entry.tasks.drain(..).partition(|t| ids.contains(&t.id));
+                    entry.tasks = keep;
+                    out
+                }
+            }
+        };
+        stop_tasks(taken, TASK_STOP_GRACE);
+        Ok(())
+    }
+
+    /// `PUT /connectors/{c}/pause`: tasks stop polling; FAILED tasks stay FAILED.
+    pub fn pause(&self, name: &str) -> Result<(), SupervisorError> {
+        let _changes = self.changes.lock().unwrap_or_else(|p| p.into_inner());
+        let mut connectors = self.lock();
+        let entry =
+            connectors.get_mut(name).ok_or_else(|| SupervisorError::Missing(format!("Unknown connector {name}")))?;
+        if entry.target == TargetState::Paused {
+            return Ok(());
+        }
+        self.store.set_target_state(name, TargetState::Paused)?;
+        entry.target = TargetState::Paused;
+        if entry.status.state != State::Failed {
+            entry.status = Status::of(State::Paused);
+        }
+        for t in &entry.tasks {
+            t.control.paused.store(true, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    /// `PUT /connectors/{c}/resume`: from PAUSED or STOPPED to RUNNING.
+    pub fn resume(&self, name: &str) -> Result<(), SupervisorError> {
+        let _changes = self.changes.lock().unwrap_or_else(|p| p.into_inner());
+        let mut connectors = self.lock();
+        let entry =
+            connectors.get_mut(name).ok_or_else(|| SupervisorError::Missing(format!("Unknown connector {name}")))?;
+        let previous = entry.target;
+        if previous == TargetState::Running {
+            return Ok(());
+        }
+        self.store.set_target_state(name, TargetState::Running)?;
+        entry.target = TargetState::Running;
+        if previous == TargetState::Stopped || entry.runner.is_none() {
+            self.start(name, entry);
+        } else {
+            if entry.status.state == State::Paused {
+                entry.status = Status::of(State::Running);
+            }
+            for t in &entry.tasks {
+                t.control.paused.store(false, Ordering::SeqCst);
+            }
+        }
+        Ok(())
+    }
+
+    /// `PUT /connectors/{c}/stop`: tasks shut down and disappear.
+    pub fn stop(&self, name: &str) -> Result<(), SupervisorError> {
+        let _changes = self.changes.lock().unwrap_or_else(|p| p.into_inner());
+        {
+            let mut connectors = self.lock();
+            let entry = connectors
+                .get_mut(name)
+                .ok_or_else(|| SupervisorError::Missing(format!("Unknown connector {name}")))?;
+            self.store.set_target_state(name, TargetState::Stopped)?;
+            entry.target = TargetState::Stopped;
+        }
+        self.take_and_stop_tasks(name, None)?;
+        let mut connectors = self.lock();
+        if let Some(entry) = connectors.get_mut(name) {
+            entry.task_configs.clear();
+            entry.status = Status::of(State::Stopped);
+        }
+        Ok(())
+    }
+
+    /// `POST /connectors/{c}/restart`. Without `include_tasks` and
+    /// `only_failed` it restarts the connector alone and returns `None`;
+    /// otherwise it returns the status with what is restarting shown as
+    /// RESTARTING, as Kafka Connect's 202 body does.
+    pub fn restart(
+        &self,
+        name: &str,
+        include_tasks: bool,
+        only_failed: bool,
+    ) -> Result<Option<ConnectorStatus>, SupervisorError> {
+        let _changes = self.changes.lock().unwrap_or_else(|p| p.into_inner());
+        let plain = !include_tasks && !only_failed;
+        let mut snapshot =
+            self.status(name).map_err(|_| SupervisorError::Missing(format!("Unknown connector: {name}")))?;
+        let restart_connector = !only_failed || snapshot.connector.state == State::Failed;
+        let task_ids: Vec<u32> = snapshot
+            .tasks
+            .iter()
+            .filter(|(_, s)| include_tasks && (!only_failed || s.state == State::Failed))
+            .map(|(id, _)| *id)
+            .collect();
+        if restart_connector {
+            snapshot.connector = Status::of(State::Restarting);
+        }
+        for (id, s) in &mut snapshot.tasks {
+            if task_ids.contains(id) {
+                *s = Status::of(State::Restarting);
+            }
+        }
+        let target = self.lock().get(name).map(|e| e.target);
+        if target == Some(TargetState::Stopped) {
+            // A stopped connector has nothing to restart.
+            return Ok(if plain { None } else { Some(snapshot) });
+        }
+        if restart_connector {
+            self.restart_connector(name)?;
+        }
+        if !task_ids.is_empty() {
+            self.restart_tasks(name, &task_ids)?;
+        }
+        Ok(if plain { None } else { Some(snapshot) })
+    }
+
+    /// Re-runs the connector: new task configs restart the tasks; a failed
+    /// connector gets another chance.
+    fn restart_connector(&self, name: &str) -> Result<(), SupervisorError> {
+        let (failed, old_configs) = {
+            let connectors = self.lock();
+            let entry = connectors.get(name).ok_or_else(|| SupervisorError::NotFound(name.to_string()))?;
+            (entry.status.state == State::Failed || entry.runner.is_none(), entry.task_configs.clone())
+        };
+        let mut probe = {
+            let connectors = self.lock();
+            let entry = connectors.get(name).ok_or_else(|| SupervisorError::NotFound(name.to_string()))?;
+            Entry::new(entry.config.clone(), TargetState::Stopped)
+        };
+        if !failed {
+            // Only the task configs matter: if they are unchanged, the tasks keep running.
+            probe.target = TargetState::Running;
+            if let Some((plugin, descriptor)) =
+                self.runtime.resolve(probe.config.get("connector.class").map_or("", String::as_str))
+                && let Ok(fw) = framework(&probe.config, &self.worker)
+            {
+                let grants =
+                    Arc::new(Grants::from_config(&descriptor.endpoints, &probe.config, &self.worker.allowed_endpoints));
+                if let Ok(Ok(configs)) = self
+                    .runtime
+                    .instantiate(&plugin, grants, fw.limits, HostServices::detached(name))
+                    .and_then(|mut i| i.task_configs(&descriptor.class_name, &probe.config, fw.tasks_max))
+                {
+                    let configs: Vec<_> = configs.into_iter().take(fw.tasks_max as usize).collect();
+                    if configs == old_configs {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        self.take_and_stop_tasks(name, None)?;
+        let mut connectors = self.lock();
+        if let Some(entry) = connectors.get_mut(name) {
+            self.start(name, entry);
+        }
+        Ok(())
+    }
+
+    fn restart_tasks(&self, name: &str, ids: &[u32]) -> Result<(), SupervisorError> {
+        self.take_and_stop_tasks(name, Some(ids))?;
+        let mut connectors = self.lock();
+        let entry = connectors.get_mut(name).ok_or_else(|| SupervisorError::NotFound(name.to_string()))?;
+        let Some(runner) = entry.runner.clone() else { return Ok(()) };
+        let paused = entry.target == TargetState::Paused;
+        for id in ids {
+            if let Some(config) = entry.task_configs.get(*id as usize).cloned() {
+                let handle = self.spawn_task(name, &runner, *id, config, paused);
+                entry.tasks.push(handle);
+            }
+        }
+        entry.tasks.sort_by_key(|t| t.id);
+        Ok(())
+    }
+
+    /// `POST /connectors/{c}/tasks/{t}/restart`.
+    pub fn restart_task(&self, name: &str, id: u32) -> Result<(), SupervisorError> {
+        let _changes = self.changes.lock().unwrap_or_else(|p| p.into_inner());
+        {
+            let connectors = self.lock();
+            let entry = connectors.get(name).ok_or_else(|| SupervisorError::NotFound(name.to_string()))?;
+            if !entry.tasks.iter().any(|t| t.id == id) {
+                return Err(SupervisorError::Missing(format!("Task {name}-{id} not found")));
+            }
+        }
+        self.restart_tasks(name, &[id])
+    }
+
+    /// `PUT /connectors/{c}/config`: creates (`true`) or replaces the config
+    /// and restarts the connector with it, keeping its target state.
+    pub fn put_config(
+        &self,
+        name: &str,
+        mut config: BTreeMap<String, String>,
+    ) -> Result<(bool, ConnectorInfo), SupervisorError> {
+        if !self.lock().contains_key(name) {
+            return self.create(name, config, TargetState::Running).map(|info| (true, info));
+        }
+        match config.get("name") {
+            Some(n) if n != name => {
+                return Err(SupervisorError::BadRequest(format!(
+                    "Connector name configuration ({n}) doesn't match connector name in the URL ({name})"
+                )));
+            }
+            Some(_) => {}
+            None => {
+                config.insert("name".into(), name.to_string());
+            }
+        }
+        self.replace_config(name, config).map(|info| (false, info))
+    }
+
+    /// `PATCH /connectors/{c}/config`: merges; a `None` value removes the key.
+    pub fn patch_config(
+        &self,
+        name: &str,
+        patch: BTreeMap<String, Option<String>>,
+    ) -> Result<ConnectorInfo, SupervisorError> {
+        let mut config = {
+            let connectors = self.lock();
+            connectors.get(name).ok_or_else(|| SupervisorError::NotFound(name.to_string()))?.config.clone()
+        };
+        for (k, v) in patch {
+            match v {
+                Some(v) => config.insert(k, v),
+                None => config.remove(&k),
+            };
+        }
+        self.replace_config(name, config)
+    }
+
+    fn replace_config(&self, name: &str, config: BTreeMap<String, String>) -> Result<ConnectorInfo, SupervisorError> {
+        let _changes = self.changes.lock().unwrap_or_else(|p| p.into_inner());
+        self.validate_for_create(&config)?;
+        let target =
+            self.lock().get(name).map(|e| e.target).ok_or_else(|| SupervisorError::NotFound(name.to_string()))?;
+        self.store.put_connector(&StoredConnector { name: name.to_string(), config: config.clone(), target })?;
+        self.take_and_stop_tasks(name, None)?;
+        let mut connectors = self.lock();
+        let entry = connectors.get_mut(name).ok_or_else(|| SupervisorError::NotFound(name.to_string()))?;
+        entry.config = config;
+        self.start(name, entry);
+        Ok(info_of(name, entry))
+    }
+
+    /// `GET /connectors/{c}/tasks`: each task's id and config.
+    pub fn tasks(&self, name: &str) -> Result<Vec<(u32, TaskConfig)>, SupervisorError> {
+        let connectors = self.lock();
+        let entry = connectors.get(name).ok_or_else(|| SupervisorError::NotFound(name.to_string()))?;
+        if entry.target == TargetState::Stopped {
+            return Ok(Vec::new());
+        }
+        Ok(entry.task_configs.iter().cloned().enumerate().map(|(i, c)| (i as u32, c)).collect())
+    }
+
+    /// `GET /connectors/{c}/tasks/{t}/status`.
+    pub fn task_status(&self, name: &str, id: u32) -> Result<Status, SupervisorError> {
+        let missing = || SupervisorError::Missing(format!("No status found for task {name}-{id}"));
+        let status = self.status(name).map_err(|_| missing())?;
+        status.tasks.into_iter().find(|(t, _)| *t == id).map(|(_, s)| s).ok_or_else(missing)
+    }
+
+    fn require_stopped(&self, name: &str) -> Result<(), SupervisorError> {
+        let connectors = self.lock();
+        let entry = connectors.get(name).ok_or_else(|| SupervisorError::NotFound(name.to_string()))?;
+        if entry.target != TargetState::Stopped || !entry.tasks.is_empty() {
+            return Err(SupervisorError::BadRequest(format!(
+                "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
+            )));
+        }
+        Ok(())
+    }
+
+    /// `PATCH /connectors/{c}/offsets`: what the connector resumes from.
+    pub fn alter_offsets(&self, name: &str, entries: &[(String, Option<String>)]) -> Result<(), SupervisorError> {
+        let _changes = self.changes.lock().unwrap_or_else(|p| p.into_inner());
+        self.require_stopped(name)?;
+        self.store.alter_offsets(name, entries)?;
+        Ok(())
+    }
+
+    /// `DELETE /connectors/{c}/offsets`: offsets and private plugin state go,
+    /// so the next start begins afresh.
+    pub fn reset_offsets(&self, name: &str) -> Result<(), SupervisorError> {
+        let _changes = self.changes.lock().unwrap_or_else(|p| p.into_inner());
+        self.require_stopped(name)?;
+        self.store.reset_connector_state(name)?;
+        Ok(())
+    }
+
+    /// `GET /connectors/{c}/topics`.
+    pub fn topics(&self, name: &str) -> Result<Vec<String>, SupervisorError> {
+        Ok(self.store.active_topics(name)?)
+    }
+
+    /// `PUT /connectors/{c}/topics/reset`.
+    pub fn reset_topics(&self, name: &str) -> Result<(), SupervisorError> {
+        Ok(self.store.reset_active_topics(name)?)
     }
 
     /// Connector info.
@@ -368,6 +724,7 @@ impl Supervisor {
     /// Deletes a connector: its config goes, its tasks stop; its offsets
     /// stay, as in Kafka Connect, so re-creating it resumes.
     pub fn delete(&self, name: &str) -> Result<(), SupervisorError> {
+        let _changes = self.changes.lock().unwrap_or_else(|p| p.into_inner());
         let entry = self.lock().remove(name).ok_or_else(|| SupervisorError::NotFound(name.to_string()))?;
         self.store.delete_connector(name)?;
         stop_tasks(entry.tasks, Duration::from_secs(0));
@@ -380,6 +737,9 @@ impl Supervisor {
         stop_tasks(tasks, grace);
     }
 }
+
+/// How long a restart waits for the task it replaces to close.
+const TASK_STOP_GRACE: Duration = Duration::from_secs(15);
 
 /// Signals tasks to stop and waits up to `grace` for their threads; a task
 /// stuck inside a call is left to the CPU bound and detached.

@@ -64,3 +64,49 @@ fn one_pgoutput_insert_streams_through_the_contract() {
         serde_json::from_str(w.records("proof.public.items")[1]["value"].as_str().unwrap()).unwrap();
     assert_eq!(second["payload"], json!({"id": "2", "name": null}));
 }
+
+fn plugins_dir(dir: &std::path::Path) -> std::path::PathBuf {
+    let plugins = dir.join("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    std::fs::copy(guest("pgproof"), plugins.join("pgproof.wasm")).unwrap();
+    plugins
+}
+
+#[test]
+fn the_connection_upgrades_to_tls_in_place_and_checks_the_certificate() {
+    let pg = postgres::Postgres::start_with_tls();
+    pg.sql("CREATE TABLE public.secrets (id int PRIMARY KEY, name text)");
+    pg.sql("CREATE PUBLICATION tls_pub FOR TABLE public.secrets");
+    pg.sql("SELECT pg_create_logical_replication_slot('tls_slot', 'pgoutput')");
+    pg.sql("SELECT pg_create_logical_replication_slot('bad_slot', 'pgoutput')");
+    pg.sql("INSERT INTO public.secrets VALUES (7, 'over tls')");
+
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = plugins_dir(dir.path());
+    let w = Worker::start(&dir.path().join("w"), &[("plugin.path", plugins.to_str().unwrap())]);
+    let config = |slot: &str, ca: &str| {
+        json!({"connector.class": "weir.test.PgProofConnector", "database.hostname": "localhost",
+               "database.port": pg.port.to_string(), "database.user": "postgres", "database.dbname": "postgres",
+               "topic.prefix": slot, "slot.name": slot, "publication.name": "tls_pub",
+               "database.sslmode": "verify-full", "database.sslrootcert.pem": ca})
+    };
+    w.create("tls", config("tls_slot", pg.ca_pem.as_deref().unwrap()));
+    w.wait_for("the change over TLS", Duration::from_secs(60), |w| {
+        let (state, trace) = w.task0("tls");
+        assert_ne!(state, "FAILED", "the TLS task failed: {trace}");
+        w.topic_len("tls_slot.public.secrets") >= 1
+    });
+    let value: serde_json::Value =
+        serde_json::from_str(w.records("tls_slot.public.secrets")[0]["value"].as_str().unwrap()).unwrap();
+    assert_eq!(value["payload"], json!({"id": "7", "name": "over tls"}));
+    // The replication connection really is encrypted.
+    let ssl = pg
+        .sql("SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.backend_type = 'walsender'");
+    assert_eq!(ssl, "t", "the walsender connection should use TLS");
+
+    // A certificate the configured roots did not sign is refused.
+    w.create("untrusted", config("bad_slot", ""));
+    w.wait_for("the untrusted connection to fail", Duration::from_secs(60), |w| w.task0("untrusted").0 == "FAILED");
+    let trace = w.task0("untrusted").1;
+    assert!(trace.contains("TLS with postgres failed"), "{trace}");
+}

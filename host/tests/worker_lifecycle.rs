@@ -162,6 +162,26 @@ fn rest_answers_bad_input_with_kafka_connect_error_bodies() {
         w.post("/connectors", &json!({"name": "dg", "config": {"connector.class": "Datagen", "kafka.topic": "t"}}));
     assert_eq!((code, body), (409, json!({"error_code": 409, "message": "Connector dg already exists"})));
 
+    // Concurrent creates of one name: exactly one 201, the rest 409.
+    let codes: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..6)
+            .map(|_| {
+                s.spawn(|| {
+                    w.post(
+                        "/connectors",
+                        &json!({"name": "race", "config": {"connector.class": "Datagen", "kafka.topic": "r"}}),
+                    )
+                    .0
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(codes.iter().filter(|c| **c == 201).count(), 1, "{codes:?}");
+    assert_eq!(codes.iter().filter(|c| **c == 409).count(), 5, "{codes:?}");
+    let (code, _) = w.delete("/connectors/race");
+    assert_eq!(code, 204);
+
     let (_, list) = w.get("/connectors");
     assert_eq!(list, json!(["dg"]));
     let (_, expanded) = w.get("/connectors?expand=status&expand=info");

@@ -34,7 +34,7 @@ pub fn query_values(query: Option<&str>, key: &str) -> Option<Vec<String>> {
     found
 }
 
-fn info_json(info: &ConnectorInfo) -> serde_json::Value {
+pub(super) fn info_json(info: &ConnectorInfo) -> serde_json::Value {
     serde_json::json!({
         "name": info.name,
         "config": info.config,
@@ -43,7 +43,7 @@ fn info_json(info: &ConnectorInfo) -> serde_json::Value {
     })
 }
 
-fn state_json(status: &Status, worker_id: &str, id: Option<u32>) -> serde_json::Value {
+pub(super) fn state_json(status: &Status, worker_id: &str, id: Option<u32>) -> serde_json::Value {
     let mut obj = serde_json::Map::new();
     if let Some(id) = id {
         obj.insert("id".into(), id.into());
@@ -56,7 +56,7 @@ fn state_json(status: &Status, worker_id: &str, id: Option<u32>) -> serde_json::
     serde_json::Value::Object(obj)
 }
 
-fn status_json(status: &ConnectorStatus) -> serde_json::Value {
+pub(super) fn status_json(status: &ConnectorStatus) -> serde_json::Value {
     let mut tasks = status.tasks.clone();
     tasks.sort_by_key(|(id, _)| *id);
     serde_json::json!({
@@ -147,6 +147,15 @@ pub async fn read_connector(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let supervisor = state.supervisor.clone();
     blocking(move || Ok(Json(info_json(&supervisor.info(&name)?)))).await
+}
+
+/// `GET /connectors/{name}/config`: the config as submitted.
+pub async fn read_connector_config(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let supervisor = state.supervisor.clone();
+    blocking(move || Ok(Json(serde_json::json!(supervisor.info(&name)?.config)))).await
 }
 
 /// `DELETE /connectors/{name}`: 204.

@@ -47,6 +47,7 @@ impl From<SupervisorError> for ApiError {
     fn from(err: SupervisorError) -> Self {
         match err {
             SupervisorError::NotFound(_) => Self::NotFound(err.to_string()),
+            SupervisorError::Missing(m) => Self::NotFound(m),
             SupervisorError::AlreadyExists(_) => Self::Conflict(err.to_string()),
             SupervisorError::BadRequest(m) => Self::BadRequest(m),
             SupervisorError::Store(e) => {

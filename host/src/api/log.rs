@@ -19,23 +19,9 @@ fn bytes_json(bytes: Option<&[u8]>) -> serde_json::Value {
         None => serde_json::Value::Null,
         Some(b) => match std::str::from_utf8(b) {
             Ok(s) => s.into(),
-            Err(_) => serde_json::json!({ "base64": base64(b) }),
+            Err(_) => serde_json::json!({ "base64": crate::convert::base64(b) }),
         },
     }
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for c in bytes.chunks(3) {
-        let n =
-            (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
-        out.push(A[(n >> 18) as usize & 63] as char);
-        out.push(A[(n >> 12) as usize & 63] as char);
-        out.push(if c.len() > 1 { A[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if c.len() > 2 { A[n as usize & 63] as char } else { '=' });
-    }
-    out
 }
 
 /// `GET /weir/topics`: each topic of the embedded log with its record count.

@@ -24,6 +24,8 @@ const PLUGIN_KV: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("pl
 const LOG: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("log");
 /// topic → next position
 const LOG_HEADS: TableDefinition<&str, u64> = TableDefinition::new("log_heads");
+/// (connector, topic) → 1: the topics a connector has produced to
+const ACTIVE_TOPICS: TableDefinition<(&str, &str), u8> = TableDefinition::new("active_topics");
 /// worker metadata (cluster id)
 const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
 
@@ -48,6 +50,7 @@ impl RedbStore {
             txn.open_table(PLUGIN_KV).map_err(db_err)?;
             txn.open_table(LOG).map_err(db_err)?;
             txn.open_table(LOG_HEADS).map_err(db_err)?;
+            txn.open_table(ACTIVE_TOPICS).map_err(db_err)?;
             let mut meta = txn.open_table(META).map_err(db_err)?;
             if meta.get("cluster_id").map_err(db_err)?.is_none() {
                 let id = uuid::Uuid::new_v4().simple().to_string();
@@ -107,6 +110,7 @@ impl StateStore for RedbStore {
         let txn = self.db.begin_write().map_err(db_err)?;
         txn.open_table(CONFIGS).map_err(db_err)?.remove(name).map_err(db_err)?;
         txn.open_table(TARGETS).map_err(db_err)?.remove(name).map_err(db_err)?;
+        remove_prefix(&mut txn.open_table(ACTIVE_TOPICS).map_err(db_err)?, name)?;
         txn.commit().map_err(db_err)
     }
 
@@ -177,8 +181,10 @@ impl StateStore for RedbStore {
                 next.insert(topic, position + 1);
                 positions.push(position);
             }
+            let mut active = txn.open_table(ACTIVE_TOPICS).map_err(db_err)?;
             for (topic, head) in next {
                 heads.insert(topic, head).map_err(db_err)?;
+                active.insert((connector, topic), 1).map_err(db_err)?;
             }
             let mut table = txn.open_table(OFFSETS).map_err(db_err)?;
             for (partition, offset) in &canonical {
@@ -187,6 +193,52 @@ impl StateStore for RedbStore {
         }
         txn.commit().map_err(db_err)?;
         Ok(positions)
+    }
+
+    fn alter_offsets(&self, connector: &str, entries: &[(String, Option<String>)]) -> StoreResult<()> {
+        let canonical: Vec<(String, Option<&str>)> = entries
+            .iter()
+            .map(|(p, o)| Ok((canonical_json(p, "source partition")?, o.as_deref())))
+            .collect::<StoreResult<_>>()?;
+        let txn = self.db.begin_write().map_err(db_err)?;
+        {
+            let mut table = txn.open_table(OFFSETS).map_err(db_err)?;
+            for (partition, offset) in &canonical {
+                match offset {
+                    Some(offset) => table.insert((connector, partition.as_str()), *offset).map_err(db_err)?,
+                    None => table.remove((connector, partition.as_str())).map_err(db_err)?,
+                };
+            }
+        }
+        txn.commit().map_err(db_err)
+    }
+
+    fn reset_connector_state(&self, connector: &str) -> StoreResult<()> {
+        let txn = self.db.begin_write().map_err(db_err)?;
+        remove_prefix(&mut txn.open_table(OFFSETS).map_err(db_err)?, connector)?;
+        remove_prefix(&mut txn.open_table(PLUGIN_KV).map_err(db_err)?, connector)?;
+        txn.commit().map_err(db_err)
+    }
+
+    fn active_topics(&self, connector: &str) -> StoreResult<Vec<String>> {
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let table = txn.open_table(ACTIVE_TOPICS).map_err(db_err)?;
+        let mut out = Vec::new();
+        for entry in table.range((connector, "")..).map_err(db_err)? {
+            let (key, _) = entry.map_err(db_err)?;
+            let (c, topic) = key.value();
+            if c != connector {
+                break;
+            }
+            out.push(topic.to_string());
+        }
+        Ok(out)
+    }
+
+    fn reset_active_topics(&self, connector: &str) -> StoreResult<()> {
+        let txn = self.db.begin_write().map_err(db_err)?;
+        remove_prefix(&mut txn.open_table(ACTIVE_TOPICS).map_err(db_err)?, connector)?;
+        txn.commit().map_err(db_err)
     }
 
     fn kv_get(&self, connector: &str, key: &str) -> StoreResult<Option<Vec<u8>>> {
@@ -264,6 +316,29 @@ impl StateStore for RedbStore {
     }
 }
 
+/// Removes every key of a `(connector, _)` table that belongs to `connector`.
+fn remove_prefix<V: redb::Value + 'static>(
+    table: &mut redb::Table<'_, (&str, &str), V>,
+    connector: &str,
+) -> StoreResult<()> {
+    let keys: Vec<String> = {
+        let mut keys = Vec::new();
+        for entry in table.range((connector, "")..).map_err(db_err)? {
+            let (key, _) = entry.map_err(db_err)?;
+            let (c, k) = key.value();
+            if c != connector {
+                break;
+            }
+            keys.push(k.to_string());
+        }
+        keys
+    };
+    for k in keys {
+        table.remove((connector, k.as_str())).map_err(db_err)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,6 +374,26 @@ mod tests {
         assert_eq!(read[0].1.value.as_deref(), Some(b"y".as_slice()));
         assert_eq!(store.offsets("c").unwrap().len(), 1);
         assert!(store.offsets("other").unwrap().is_empty());
+        assert_eq!(store.active_topics("c").unwrap(), vec!["t".to_string(), "u".to_string()]);
+    }
+
+    #[test]
+    fn altering_and_resetting_touch_only_that_connector() {
+        let (_dir, store) = store();
+        store
+            .alter_offsets(
+                "c",
+                &[(r#"{"p":1}"#.into(), Some(r#"{"o":1}"#.into())), (r#"{"p":2}"#.into(), Some("{}".into()))],
+            )
+            .unwrap();
+        store.alter_offsets("c", &[(r#"{"p":2}"#.into(), None)]).unwrap();
+        store.alter_offsets("d", &[(r#"{"p":1}"#.into(), Some(r#"{"o":9}"#.into()))]).unwrap();
+        store.kv_put("c", "history", b"x").unwrap();
+        assert_eq!(store.offsets("c").unwrap().len(), 1);
+        store.reset_connector_state("c").unwrap();
+        assert!(store.offsets("c").unwrap().is_empty());
+        assert_eq!(store.kv_get("c", "history").unwrap(), None);
+        assert_eq!(store.offset("d", r#"{"p":1}"#).unwrap().as_deref(), Some(r#"{"o":9}"#));
     }
 
     #[test]

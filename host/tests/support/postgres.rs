@@ -14,6 +14,8 @@ pub struct Postgres {
     data: PathBuf,
     pub port: u16,
     as_postgres_user: bool,
+    /// The CA certificate (PEM) that signed the server's certificate, when TLS is on.
+    pub ca_pem: Option<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -38,6 +40,16 @@ fn is_root() -> bool {
 impl Postgres {
     /// Initialises and starts a server.
     pub fn start() -> Self {
+        Self::start_with(false)
+    }
+
+    /// Initialises and starts a server that also accepts TLS, with a
+    /// certificate for `localhost`/127.0.0.1 signed by a fresh test CA.
+    pub fn start_with_tls() -> Self {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Self {
         let bin = find_bin();
         let dir = tempfile::Builder::new().prefix("weir-pg").tempdir_in("/tmp").expect("temp dir");
         let data = dir.path().join("data");
@@ -46,7 +58,7 @@ impl Postgres {
             run(Command::new("chown").args(["postgres:postgres"]).arg(dir.path()), "chown");
         }
         let port = super::worker::free_port();
-        let pg = Self { bin, data, port, as_postgres_user, _dir: dir };
+        let mut pg = Self { bin, data, port, as_postgres_user, ca_pem: None, _dir: dir };
         pg.run_pg(
             "initdb",
             &["-D", pg.data.to_str().unwrap(), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"],
@@ -56,6 +68,7 @@ impl Postgres {
              -c max_replication_slots=8 -c max_wal_senders=8 -c fsync=off",
             pg._dir.path().display()
         );
+        let opts = if tls { format!("{opts} {}", pg.make_certificates()) } else { opts };
         let log = pg._dir.path().join("pg.log");
         pg.run_pg(
             "pg_ctl",
@@ -71,6 +84,75 @@ impl Postgres {
             std::thread::sleep(Duration::from_millis(100));
         }
         pg
+    }
+
+    /// Writes a CA and a server certificate; returns the server's TLS options.
+    fn make_certificates(&mut self) -> String {
+        let dir = self._dir.path();
+        let openssl = |args: &[&str]| {
+            run(
+                Command::new("openssl").args(args).current_dir(dir),
+                "openssl (install it with apt-get install openssl)",
+            );
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=weir-test-ca",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
+        ]);
+        std::fs::write(
+            dir.join("server.ext"),
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+        )
+        .expect("writing server.ext");
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ]);
+        if self.as_postgres_user {
+            run(
+                Command::new("chown").args(["postgres:postgres", "server.key", "server.crt"]).current_dir(dir),
+                "chown",
+            );
+        }
+        run(Command::new("chmod").args(["600", "server.key"]).current_dir(dir), "chmod");
+        self.ca_pem = Some(std::fs::read_to_string(dir.join("ca.crt")).expect("reading ca.crt"));
+        format!("-c ssl=on -c ssl_cert_file={0}/server.crt -c ssl_key_file={0}/server.key", dir.display())
     }
 
     fn command(&self, program: &str) -> Command {

@@ -118,39 +118,56 @@ impl DatagenTask {
 
 impl SourceTask for DatagenTask {
     fn poll(&mut self, deadline: Instant) -> Result<Vec<SourceRecord>, ConnectorError> {
-        let mut records = Vec::new();
+        if self.done() {
+            // Nothing more to produce: wait out the deadline rather than spin.
+            let wait = deadline.saturating_duration_since(Instant::now()).min(std::time::Duration::from_millis(100));
+            std::thread::sleep(wait);
+            return Ok(Vec::new());
+        }
+        if self.interval_ms == 0 {
+            return Ok(self.burst(deadline));
+        }
         let interval = std::time::Duration::from_millis(self.interval_ms);
-        loop {
-            if self.done() {
-                // Nothing more to produce: wait out the deadline rather than spin.
-                let now = Instant::now();
-                if records.is_empty() && deadline > now {
-                    std::thread::sleep((deadline - now).min(std::time::Duration::from_millis(100)));
-                }
-                return Ok(records);
-            }
+        let mut records = Vec::new();
+        while !self.done() {
             let now = Instant::now();
-            if let Some(last) = self.last_emit {
-                let due = last + interval;
-                if due > now {
-                    if due >= deadline || !records.is_empty() {
-                        if records.is_empty() && deadline > now {
-                            std::thread::sleep(deadline - now);
-                        }
-                        return Ok(records);
+            if let Some(due) = self.last_emit.map(|last| last + interval).filter(|due| *due > now) {
+                if due >= deadline || !records.is_empty() {
+                    if records.is_empty() {
+                        std::thread::sleep(deadline.saturating_duration_since(now));
                     }
-                    std::thread::sleep(due - now);
+                    return Ok(records);
                 }
+                std::thread::sleep(due - now);
             }
-            let iteration = self.next;
-            self.next += 1;
             self.last_emit = Some(Instant::now());
-            let offset = format!("{{\"current.iteration\":{}}}", self.next);
-            records.push(self.quickstart.record(&self.topic, self.task_id, iteration, &self.partition, offset));
-            if records.len() >= 1000 || Instant::now() >= deadline {
-                return Ok(records);
+            records.push(self.next_record());
+        }
+        Ok(records)
+    }
+}
+
+impl DatagenTask {
+    /// The next record, advancing the iteration.
+    fn next_record(&mut self) -> SourceRecord {
+        let iteration = self.next;
+        self.next += 1;
+        let offset = format!("{{\"current.iteration\":{}}}", self.next);
+        self.quickstart.record(&self.topic, self.task_id, iteration, &self.partition, offset)
+    }
+
+    /// No interval: a full batch as fast as possible, looking at the clock
+    /// only every few records (each look is a call into the host).
+    fn burst(&mut self, deadline: Instant) -> Vec<SourceRecord> {
+        const BATCH: usize = 1000;
+        let mut records = Vec::with_capacity(BATCH);
+        while records.len() < BATCH && !self.done() {
+            records.push(self.next_record());
+            if records.len() % 128 == 0 && Instant::now() >= deadline {
+                break;
             }
         }
+        records
     }
 }
 

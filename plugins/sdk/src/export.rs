@@ -138,20 +138,20 @@ impl TaskState {
         id
     }
 
-    fn data(&mut self, part: &(Option<Arc<Schema>>, Value), new: &mut Vec<wit::SchemaDef>) -> wit::Data {
+    fn data(&mut self, part: (Option<Arc<Schema>>, Value), new: &mut Vec<wit::SchemaDef>) -> wit::Data {
         let schema = part.0.as_ref().map(|s| self.schema_id(s, new));
-        let mut nodes = Vec::new();
-        flatten_value(&part.1, &mut nodes);
+        let mut nodes = Vec::with_capacity(8);
+        flatten_value(part.1, &mut nodes);
         wit::Data { schema, nodes }
     }
 
     fn record(&mut self, record: SourceRecord, new: &mut Vec<wit::SchemaDef>) -> wit::SourceRecord {
-        let key = record.key.as_ref().map(|k| self.data(k, new));
-        let value = record.value.as_ref().map(|v| self.data(v, new));
+        let key = record.key.map(|k| self.data(k, new));
+        let value = record.value.map(|v| self.data(v, new));
         let headers = record
             .headers
-            .iter()
-            .map(|h| wit::Header { key: h.key.clone(), value: h.value.as_ref().map(|v| self.data(v, new)) })
+            .into_iter()
+            .map(|h| wit::Header { key: h.key, value: h.value.map(|v| self.data(v, new)) })
             .collect();
         wit::SourceRecord {
             topic: record.topic,
@@ -250,25 +250,26 @@ fn flatten_schema(schema: &Schema, nodes: &mut Vec<wit::SchemaNode>) -> u32 {
     index as u32
 }
 
-fn flatten_value(value: &Value, nodes: &mut Vec<wit::ValueNode>) {
+/// Flattens a value into pre-order nodes, moving its strings and bytes.
+fn flatten_value(value: Value, nodes: &mut Vec<wit::ValueNode>) {
     match value {
         Value::Null => nodes.push(wit::ValueNode::Null),
-        Value::Boolean(v) => nodes.push(wit::ValueNode::Boolean(*v)),
-        Value::Int8(v) => nodes.push(wit::ValueNode::Int8(*v)),
-        Value::Int16(v) => nodes.push(wit::ValueNode::Int16(*v)),
-        Value::Int32(v) => nodes.push(wit::ValueNode::Int32(*v)),
-        Value::Int64(v) => nodes.push(wit::ValueNode::Int64(*v)),
-        Value::Float32(v) => nodes.push(wit::ValueNode::Float32(*v)),
-        Value::Float64(v) => nodes.push(wit::ValueNode::Float64(*v)),
-        Value::String(v) => nodes.push(wit::ValueNode::String(v.clone())),
-        Value::Bytes(v) => nodes.push(wit::ValueNode::Bytes(v.clone())),
+        Value::Boolean(v) => nodes.push(wit::ValueNode::Boolean(v)),
+        Value::Int8(v) => nodes.push(wit::ValueNode::Int8(v)),
+        Value::Int16(v) => nodes.push(wit::ValueNode::Int16(v)),
+        Value::Int32(v) => nodes.push(wit::ValueNode::Int32(v)),
+        Value::Int64(v) => nodes.push(wit::ValueNode::Int64(v)),
+        Value::Float32(v) => nodes.push(wit::ValueNode::Float32(v)),
+        Value::Float64(v) => nodes.push(wit::ValueNode::Float64(v)),
+        Value::String(v) => nodes.push(wit::ValueNode::String(v)),
+        Value::Bytes(v) => nodes.push(wit::ValueNode::Bytes(v)),
         Value::Struct(fields) => {
             nodes.push(wit::ValueNode::Struct(fields.len() as u32));
-            fields.iter().for_each(|f| flatten_value(f, nodes));
+            fields.into_iter().for_each(|f| flatten_value(f, nodes));
         }
         Value::Array(items) => {
             nodes.push(wit::ValueNode::Array(items.len() as u32));
-            items.iter().for_each(|i| flatten_value(i, nodes));
+            items.into_iter().for_each(|i| flatten_value(i, nodes));
         }
         Value::Map(entries) => {
             nodes.push(wit::ValueNode::Map(entries.len() as u32));

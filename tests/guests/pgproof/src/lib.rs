@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use weir_sdk::{
     CommittedOffset, Config, ConfigKey, ConfigType, Connector, ConnectorDescriptor, ConnectorError, Schema,
-    SourceRecord, SourceTask, Value, export_connectors, net::Connection,
+    SourceRecord, SourceTask, Value, export_connectors,
+    net::{Connection, TlsVerify},
 };
 
 use pgwire::{Backend, Reader};
@@ -32,6 +33,13 @@ impl Connector for PgProof {
             .key(ConfigKey::new("topic.prefix", ConfigType::String))
             .key(ConfigKey::new("slot.name", ConfigType::String))
             .key(ConfigKey::new("publication.name", ConfigType::String))
+            .key(ConfigKey::new("database.sslmode", ConfigType::String).default_value("disable").one_of(&[
+                "disable",
+                "require",
+                "verify-ca",
+                "verify-full",
+            ]))
+            .key(ConfigKey::new("database.sslrootcert.pem", ConfigType::String).default_value(""))
             .host_port_endpoint("database.hostname", "database.port", 5432)
     }
 
@@ -47,6 +55,16 @@ impl Connector for PgProof {
         let conn = Connection::connect(&host, port, Duration::from_secs(5))
             .map_err(|e| ConnectorError::retriable(format!("cannot connect to {host}:{port}: {e}")))?;
         let mut backend = Backend::new(conn);
+        let verify = match config.string_or("database.sslmode", "disable").as_str() {
+            "require" => Some(TlsVerify::None),
+            "verify-ca" => Some(TlsVerify::Ca),
+            "verify-full" => Some(TlsVerify::Full),
+            _ => None,
+        };
+        if let Some(verify) = verify {
+            let root = config.string_or("database.sslrootcert.pem", "");
+            backend.start_tls(verify, (!root.is_empty()).then_some(root.as_str()))?;
+        }
         backend.startup(&[("user", &user), ("database", &dbname), ("replication", "database")])?;
         let partition = format!("{{\"server\":{}}}", serde_json::Value::from(prefix.clone()));
         let start = match weir_sdk::host::committed_offset(&partition) {

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use weir_sdk::ConnectorError;
-use weir_sdk::net::Connection;
+use weir_sdk::net::{Connection, TlsVerify};
 
 fn protocol(msg: impl Into<String>) -> ConnectorError {
     ConnectorError::fatal(format!("postgres protocol: {}", msg.into()))
@@ -108,6 +108,21 @@ impl Backend {
             .map(|f| String::from_utf8_lossy(&f[1..]).into_owned())
             .next()
             .unwrap_or_else(|| "unknown error".into())
+    }
+
+    /// SSLRequest, then TLS on the same connection when the server agrees.
+    pub fn start_tls(&mut self, verify: TlsVerify, root_ca_pem: Option<&str>) -> Result<(), ConnectorError> {
+        let mut msg = 8u32.to_be_bytes().to_vec();
+        msg.extend_from_slice(&80_877_103u32.to_be_bytes());
+        self.conn.write_all(&msg).map_err(ConnectorError::from)?;
+        let mut answer = [0u8; 1];
+        let n = self.conn.read_timeout(&mut answer, Duration::from_secs(10)).map_err(ConnectorError::from)?;
+        if n != 1 || answer[0] != b'S' {
+            return Err(ConnectorError::fatal("postgres does not accept TLS (SSLRequest was refused)"));
+        }
+        self.conn
+            .upgrade_tls(verify, root_ca_pem, None)
+            .map_err(|e| ConnectorError::fatal(format!("TLS with postgres failed: {e}")))
     }
 
     /// Startup with trust authentication; waits for ReadyForQuery.
