@@ -110,6 +110,31 @@ impl Worker {
         Self::parse(self.agent.post(&self.url(path)).header("Content-Type", content_type).send(body).expect("POST"))
     }
 
+    pub fn put(&self, path: &str, body: Option<&Value>) -> (u16, Value) {
+        let req = self.agent.put(&self.url(path)).header("Content-Type", "application/json");
+        Self::parse(
+            match body {
+                Some(b) => req.send(b.to_string()),
+                None => req.send_empty(),
+            }
+            .expect("PUT"),
+        )
+    }
+
+    pub fn patch(&self, path: &str, body: &Value) -> (u16, Value) {
+        Self::parse(
+            self.agent
+                .patch(&self.url(path))
+                .header("Content-Type", "application/json")
+                .send(body.to_string())
+                .expect("PATCH"),
+        )
+    }
+
+    pub fn post_empty(&self, path: &str) -> (u16, Value) {
+        Self::parse(self.agent.post(&self.url(path)).send_empty().expect("POST"))
+    }
+
     pub fn delete(&self, path: &str) -> (u16, Value) {
         Self::parse(self.agent.delete(&self.url(path)).call().expect("DELETE"))
     }
