@@ -59,6 +59,8 @@ pub fn router(state: AppState) -> Router {
             get(connectors::read_connector_offsets).patch(lifecycle::alter_offsets).delete(lifecycle::reset_offsets),
         )
         .route("/connector-plugins", get(plugins::list_connector_plugins))
+        .route("/connector-plugins/{plugin}/config", get(plugins::read_plugin_config))
+        .route("/connector-plugins/{plugin}/config/validate", put(plugins::validate_plugin_config))
         .route("/weir/topics", get(log::list_topics))
         .route("/weir/topics/{topic}/records", get(log::read_records))
         .fallback(error::not_found)

@@ -19,6 +19,7 @@
 pub mod api;
 pub mod config;
 pub mod convert;
+pub mod framework;
 pub mod plugin;
 pub mod record;
 pub mod runtime;

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::WorkerConfig;
 use crate::convert::Converter;
+use crate::framework::ConfigInfos;
 use crate::plugin::{ConnectorDescriptor, ConnectorKind};
 use crate::runtime::{DisplayChain, Grants, HostServices, Limits, LoadedPlugin, Runtime};
 use crate::store::{OffsetEntry, StateStore, StoreError, StoredConnector, TargetState};
@@ -222,6 +223,44 @@ impl Supervisor {
     /// Validates a config as `POST /connectors` does: any error is a 400
     /// listing every error.
     fn validate_for_create(&self, config: &BTreeMap<String, String>) -> Result<(), SupervisorError> {
+        let infos = self.validate(config)?;
+        if infos.error_count == 0 {
+            return Ok(());
+        }
+        let errors = infos.errors();
+        Err(SupervisorError::BadRequest(format!(
+            "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`",
+            errors.len(),
+            errors.join("\n")
+        )))
+    }
+
+    /// `PUT /connector-plugins/{p}/config/validate`: the body's
+    /// `connector.class` must match `{p}` (Kafka Connect's suffix rule).
+    pub fn validate_for_plugin(
+        &self,
+        plugin: &str,
+        config: &BTreeMap<String, String>,
+    ) -> Result<ConfigInfos, SupervisorError> {
+        if let Some(class) = config.get("connector.class") {
+            fn normalize(s: &str) -> &str {
+                match s.strip_suffix("Connector") {
+                    Some(rest) if !rest.is_empty() => rest,
+                    _ => s,
+                }
+            }
+            if !normalize(class).ends_with(normalize(plugin)) {
+                return Err(SupervisorError::BadRequest(format!(
+                    "Included connector type {class} does not match request type {plugin}"
+                )));
+            }
+        }
+        self.validate(config)
+    }
+
+    /// Validates a whole config: the framework keys here, the connector's
+    /// own keys by the plugin (which may connect to what the config names).
+    pub fn validate(&self, config: &BTreeMap<String, String>) -> Result<ConfigInfos, SupervisorError> {
         let class = match config.get("connector.class").map(|c| c.trim()) {
             Some(c) if !c.is_empty() => c,
             _ => {
@@ -233,22 +272,17 @@ impl Supervisor {
             }
         };
         let (plugin, descriptor) = self.resolve(class)?;
-        let mut errors = Vec::new();
-        if let Err(e) = framework(config, &self.worker) {
-            errors.extend(e);
-        }
-        match self.plugin_validate(&plugin, &descriptor, config) {
-            Ok(values) => errors.extend(values.into_iter().flat_map(|v| v.errors)),
-            Err(e) => errors.push(format!("the connector's validation failed: {e}")),
-        }
-        if errors.is_empty() {
-            return Ok(());
-        }
-        Err(SupervisorError::BadRequest(format!(
-            "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`",
-            errors.len(),
-            errors.join("\n")
-        )))
+        let values = match self.plugin_validate(&plugin, &descriptor, config) {
+            Ok(values) => values,
+            Err(e) => vec![crate::plugin::ConfigValueInfo {
+                name: "connector.class".into(),
+                value: Some(class.to_string()),
+                recommended_values: Vec::new(),
+                errors: vec![format!("the connector's validation failed: {}", e.trace())],
+                visible: true,
+            }],
+        };
+        Ok(crate::framework::validate(class, descriptor.kind, config, &descriptor.config_keys, values))
     }
 
     fn resolve(&self, class: &str) -> Result<(Arc<LoadedPlugin>, ConnectorDescriptor), SupervisorError> {
