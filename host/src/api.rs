@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/connector-plugins/{plugin}/config/validate", put(plugins::validate_plugin_config))
         .route("/weir/topics", get(log::list_topics))
         .route("/weir/topics/{topic}/records", get(log::read_records))
+        .layer(axum::extract::DefaultBodyLimit::max(json::MAX_BODY_BYTES))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state)

@@ -66,6 +66,8 @@ pub struct WorkerConfig {
     pub worker_id: String,
     /// Keys present in the file that Weir ignores (warned about at start).
     pub ignored_keys: Vec<String>,
+    /// `config.providers`: resolve `${provider:path:key}` placeholders.
+    pub providers: crate::providers::ConfigProviders,
 }
 
 /// Keys Weir reads.
@@ -159,7 +161,16 @@ impl WorkerConfig {
             memory_max_bytes: u64_of("weir.sandbox.memory.max.bytes", 256 * 1024 * 1024)?,
             cpu_max_ms: u64_of("weir.sandbox.cpu.max.ms", 10_000)?,
             worker_id: format!("{host}:{port}"),
-            ignored_keys: props.keys().filter(|k| !KNOWN.contains(&k.as_str())).cloned().collect(),
+            ignored_keys: props
+                .keys()
+                .filter(|k| !KNOWN.contains(&k.as_str()) && !k.starts_with("config.providers"))
+                .cloned()
+                .collect(),
+            providers: crate::providers::ConfigProviders::from_properties(props).map_err(|e| ConfigError::Invalid {
+                key: "config.providers".into(),
+                value: props.get("config.providers").cloned().unwrap_or_default(),
+                reason: e.to_string(),
+            })?,
         })
     }
 }

@@ -21,6 +21,7 @@ pub mod config;
 pub mod convert;
 pub mod framework;
 pub mod plugin;
+pub mod providers;
 pub mod record;
 pub mod runtime;
 pub mod store;

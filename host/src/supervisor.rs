@@ -189,6 +189,16 @@ impl Supervisor {
         if name.chars().any(char::is_control) {
             return Err(SupervisorError::BadRequest(format!("Connector name {name:?} contains control characters")));
         }
+        if name.contains('/') {
+            return Err(SupervisorError::BadRequest(format!(
+                "Connector name {name} contains '/', which cannot be used in the REST paths that name it"
+            )));
+        }
+        if name.chars().count() > MAX_NAME_CHARS {
+            return Err(SupervisorError::BadRequest(format!(
+                "Connector name is longer than {MAX_NAME_CHARS} characters"
+            )));
+        }
         match config.get("name") {
             Some(n) if n != name => {
                 return Err(SupervisorError::BadRequest(format!(
@@ -272,6 +282,9 @@ impl Supervisor {
             }
         };
         let (plugin, descriptor) = self.resolve(class)?;
+        let raw = config;
+        let resolved = self.worker.providers.resolve(raw).map_err(|e| SupervisorError::BadRequest(e.to_string()))?;
+        let config = &resolved;
         let values = match self.plugin_validate(&plugin, &descriptor, config) {
             Ok(values) => values,
             Err(e) => vec![crate::plugin::ConfigValueInfo {
@@ -282,7 +295,17 @@ impl Supervisor {
                 visible: true,
             }],
         };
-        Ok(crate::framework::validate(class, descriptor.kind, config, &descriptor.config_keys, values))
+        let mut infos = crate::framework::validate(class, descriptor.kind, config, &descriptor.config_keys, values);
+        // Report placeholders, never what they resolve to.
+        for c in &mut infos.configs {
+            if let Some(raw_value) = raw.get(&c.value.name).filter(|v| v.contains("${"))
+                && c.value.value.is_some()
+                && c.value.value.as_deref() != Some("[hidden]")
+            {
+                c.value.value = Some(raw_value.clone());
+            }
+        }
+        Ok(infos)
     }
 
     fn resolve(&self, class: &str) -> Result<(Arc<LoadedPlugin>, ConnectorDescriptor), SupervisorError> {
@@ -337,7 +360,15 @@ impl Supervisor {
             }
         };
         entry.kind = Some(descriptor.kind);
-        let fw = match framework(&entry.config, &self.worker) {
+        let resolved = match self.worker.providers.resolve(&entry.config) {
+            Ok(r) => r,
+            Err(e) => {
+                entry.status =
+                    Status::failed(format!("resolving the config's placeholders failed: {}", DisplayChain(&e)));
+                return;
+            }
+        };
+        let fw = match framework(&resolved, &self.worker) {
             Ok(f) => f,
             Err(errors) => {
                 entry.status = Status::failed(format!("invalid configuration: {}", errors.join("; ")));
@@ -382,6 +413,15 @@ impl Supervisor {
         let status = Arc::new(Mutex::new(Status::of(State::Unassigned)));
         let control = Arc::new(TaskControl::default());
         control.paused.store(paused, Ordering::SeqCst);
+        let config = match self.worker.providers.resolve(&config) {
+            Ok(c) => c,
+            Err(e) => {
+                control.finished.store(true, Ordering::SeqCst);
+                let failed =
+                    Status::failed(format!("resolving the task config's placeholders failed: {}", DisplayChain(&e)));
+                return TaskHandle { id, status: Arc::new(Mutex::new(failed)), control, thread: None };
+            }
+        };
         // The task's own endpoints are what its config names.
         let grants =
             Arc::new(Grants::from_config(&runner.descriptor.endpoints, &config, &self.worker.allowed_endpoints));
@@ -771,6 +811,9 @@ impl Supervisor {
         stop_tasks(tasks, grace);
     }
 }
+
+/// The longest connector name accepted.
+const MAX_NAME_CHARS: usize = 249;
 
 /// How long a restart waits for the task it replaces to close.
 const TASK_STOP_GRACE: Duration = Duration::from_secs(15);

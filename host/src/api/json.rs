@@ -8,6 +8,9 @@ use serde::de::DeserializeOwned;
 
 use super::ApiError;
 
+/// The largest request body accepted (connector configs are small).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
 /// A JSON request body.
 pub struct ApiJson<T>(pub T);
 
@@ -21,9 +24,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 return Err(ApiError::UnsupportedMediaType);
             }
         }
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::BadRequest(format!("Cannot read the request body: {e}")))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge(MAX_BODY_BYTES)
+            } else {
+                ApiError::BadRequest(format!("Cannot read the request body: {e}"))
+            }
+        })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::BadRequest("Request body is empty; a JSON object is required".into()));
         }

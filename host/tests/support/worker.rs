@@ -57,6 +57,7 @@ impl Worker {
             .arg(&props_path)
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
+            .env("WEIR_TEST_ENV_TOPIC", "from-env")
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
