@@ -10,6 +10,7 @@ mod error;
 mod json;
 mod lifecycle;
 mod log;
+mod loggers;
 mod plugins;
 mod root;
 
@@ -61,6 +62,8 @@ pub fn router(state: AppState) -> Router {
         .route("/connector-plugins", get(plugins::list_connector_plugins))
         .route("/connector-plugins/{plugin}/config", get(plugins::read_plugin_config))
         .route("/connector-plugins/{plugin}/config/validate", put(plugins::validate_plugin_config))
+        .route("/admin/loggers", get(loggers::list_loggers))
+        .route("/admin/loggers/{name}", get(loggers::read_logger).put(loggers::set_logger))
         .route("/weir/topics", get(log::list_topics))
         .route("/weir/topics/{topic}/records", get(log::read_records))
         .layer(axum::extract::DefaultBodyLimit::max(json::MAX_BODY_BYTES))

@@ -27,3 +27,4 @@ pub mod runtime;
 pub mod store;
 pub mod supervisor;
 pub mod task;
+pub mod telemetry;

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use tracing_subscriber::EnvFilter;
 use weir::api::{self, AppState};
 use weir::config::WorkerConfig;
 use weir::runtime::Runtime;
@@ -13,12 +12,7 @@ use weir::store::{RedbStore, StateStore};
 use weir::supervisor::Supervisor;
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,wasmtime=warn,cranelift=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    weir::telemetry::init();
 
     let mut args = std::env::args().skip(1);
     let config = match args.next() {

@@ -192,6 +192,7 @@ fn sleep_unless_stopped(control: &TaskControl, d: Duration) {
 fn run(spec: &TaskSpec, status: &Mutex<Status>, control: &TaskControl) {
     let services = HostServices {
         connector: spec.connector.clone(),
+        class: spec.class.clone(),
         task: Some(spec.task_id),
         store: Some(spec.store.clone()),
         metrics: Arc::default(),

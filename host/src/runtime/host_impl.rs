@@ -17,6 +17,8 @@ use crate::store::StateStore;
 pub struct HostServices {
     /// Connector name.
     pub connector: String,
+    /// Connector class: the logger its log lines go under.
+    pub class: String,
     /// Task number, when the instance is a task.
     pub task: Option<u32>,
     /// State store (offsets, private state); `None` for instances that only
@@ -29,7 +31,13 @@ pub struct HostServices {
 impl HostServices {
     /// Services for an instance that belongs to no connector (describe, validate).
     pub fn detached(label: &str) -> Self {
-        Self { connector: label.to_string(), task: None, store: None, metrics: Arc::default() }
+        Self {
+            connector: label.to_string(),
+            class: label.to_string(),
+            task: None,
+            store: None,
+            metrics: Arc::default(),
+        }
     }
 }
 
@@ -38,13 +46,25 @@ impl types::Host for StoreState {}
 impl host::Host for StoreState {
     fn log(&mut self, level: host::LogLevel, message: String) -> wasmtime::Result<()> {
         let connector = &self.services.connector;
+        let class = &self.services.class;
         let task = self.services.task.map_or_else(String::new, |t| t.to_string());
+        let level = match level {
+            host::LogLevel::Trace => tracing::Level::TRACE,
+            host::LogLevel::Debug => tracing::Level::DEBUG,
+            host::LogLevel::Info => tracing::Level::INFO,
+            host::LogLevel::Warn => tracing::Level::WARN,
+            host::LogLevel::Error => tracing::Level::ERROR,
+        };
+        if !crate::telemetry::plugin_enabled(class, level) {
+            return Ok(());
+        }
+        // `tracing` needs a constant level per call site.
         match level {
-            host::LogLevel::Trace => tracing::trace!(connector, task, "{message}"),
-            host::LogLevel::Debug => tracing::debug!(connector, task, "{message}"),
-            host::LogLevel::Info => tracing::info!(connector, task, "{message}"),
-            host::LogLevel::Warn => tracing::warn!(connector, task, "{message}"),
-            host::LogLevel::Error => tracing::error!(connector, task, "{message}"),
+            tracing::Level::TRACE => tracing::trace!(target: "weir::plugin", class, connector, task, "{message}"),
+            tracing::Level::DEBUG => tracing::debug!(target: "weir::plugin", class, connector, task, "{message}"),
+            tracing::Level::INFO => tracing::info!(target: "weir::plugin", class, connector, task, "{message}"),
+            tracing::Level::WARN => tracing::warn!(target: "weir::plugin", class, connector, task, "{message}"),
+            tracing::Level::ERROR => tracing::error!(target: "weir::plugin", class, connector, task, "{message}"),
         }
         Ok(())
     }
