@@ -64,6 +64,8 @@ fn pause_resume_stop_and_restart_drive_the_states() {
     assert_eq!(code, 200);
     assert_eq!(body["id"], 0);
 
+    let (code, body) = w.get("/connectors/nope/status");
+    assert_eq!((code, body["message"].clone()), (404, json!("No status found for connector nope")));
     for path in ["/connectors/nope/pause", "/connectors/nope/resume"] {
         let (code, body) = w.put(path, None);
         assert_eq!((code, body["message"].clone()), (404, json!("Unknown connector nope")), "{path}");

@@ -193,3 +193,37 @@ fn rest_answers_bad_input_with_kafka_connect_error_bodies() {
     let (code, _) = w.get("/connectors/dg");
     assert_eq!(code, 404);
 }
+
+#[test]
+fn after_kill_9_every_connector_is_back_in_its_target_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let wdir = dir.path().join("w");
+    let mut w = Worker::start(&wdir, &[]);
+    let port = w.port;
+    let config = |topic: &str| json!({"connector.class": "Datagen", "kafka.topic": topic, "max.interval": "20"});
+    w.create("running", config("r"));
+    let (code, _) = w.post("/connectors", &json!({"name": "paused", "config": config("p"), "initial_state": "PAUSED"}));
+    assert_eq!(code, 201);
+    let (code, _) =
+        w.post("/connectors", &json!({"name": "stopped", "config": config("s"), "initial_state": "stopped"}));
+    assert_eq!(code, 201);
+    w.create("paused-later", config("pl"));
+    assert_eq!(w.put("/connectors/paused-later/pause", None).0, 202);
+    w.wait_for("the running connector to produce", Duration::from_secs(30), |w| w.topic_len("r") > 3);
+    w.kill9();
+
+    let w = Worker::start_on(&wdir, port, &[]);
+    let mut names = w.get("/connectors").1.as_array().unwrap().clone();
+    names.sort_by_key(|n| n.as_str().unwrap().to_string());
+    assert_eq!(names, vec![json!("paused"), json!("paused-later"), json!("running"), json!("stopped")]);
+    w.wait_for("the states to settle", Duration::from_secs(30), |w| {
+        w.task0("running").0 == "RUNNING" && w.task0("paused").0 == "PAUSED"
+    });
+    assert_eq!(w.status("paused")["connector"]["state"], "PAUSED");
+    assert_eq!(w.status("paused-later")["connector"]["state"], "PAUSED");
+    assert_eq!(w.status("stopped")["connector"]["state"], "STOPPED");
+    assert_eq!(w.status("stopped")["tasks"], json!([]));
+    assert_eq!(w.topic_len("s"), 0, "a connector created STOPPED never ran");
+    let before = w.topic_len("r");
+    w.wait_for("the running connector to resume producing", Duration::from_secs(30), |w| w.topic_len("r") > before);
+}

@@ -174,7 +174,13 @@ pub async fn read_connector_status(
     Path(name): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let supervisor = state.supervisor.clone();
-    blocking(move || Ok(Json(status_json(&supervisor.status(&name)?)))).await
+    blocking(move || {
+        let status = supervisor
+            .status(&name)
+            .map_err(|_| ApiError::NotFound(format!("No status found for connector {name}")))?;
+        Ok(Json(status_json(&status)))
+    })
+    .await
 }
 
 /// `GET /connectors/{name}/offsets`.
