@@ -342,6 +342,35 @@ impl Supervisor {
         }
     }
 
+    /// Resolves the plugin and asks it for task configs (shown and kept
+    /// with their placeholders). An error is the connector's FAILED status.
+    fn generate(&self, name: &str, config: &BTreeMap<String, String>) -> Result<(Runner, Vec<TaskConfig>), Status> {
+        let class = config.get("connector.class").map_or("", String::as_str);
+        let (plugin, descriptor) = self.resolve(class).map_err(|e| Status::failed(e.to_string()))?;
+        let resolved =
+            self.worker.providers.resolve(config).map_err(|e| {
+                Status::failed(format!("resolving the config's placeholders failed: {}", DisplayChain(&e)))
+            })?;
+        let fw = framework(&resolved, &self.worker)
+            .map_err(|errors| Status::failed(format!("invalid configuration: {}", errors.join("; "))))?;
+        let grants = Arc::new(Grants::from_config(&descriptor.endpoints, &resolved, &self.worker.allowed_endpoints));
+        let services = HostServices { class: descriptor.class_name.clone(), ..HostServices::detached(name) };
+        let mut configs = match self
+            .runtime
+            .instantiate(&plugin, grants, fw.limits, services)
+            .and_then(|mut i| i.task_configs(&descriptor.class_name, &resolved, fw.tasks_max))
+        {
+            Ok(Ok(configs)) => configs,
+            Ok(Err(e)) => return Err(Status::failed(format!("the connector could not generate task configs: {e}"))),
+            Err(e) => return Err(Status::failed(e.trace())),
+        };
+        configs.truncate(fw.tasks_max as usize);
+        for task in &mut configs {
+            self.worker.providers.unresolve(config, &resolved, task);
+        }
+        Ok((Runner { plugin, descriptor, fw }, configs))
+    }
+
     /// Starts a connector per its target state: asks the plugin for task
     /// configs and starts the tasks. Failures land in the entry's status.
     fn start(&self, name: &str, entry: &mut Entry) {
@@ -351,54 +380,22 @@ impl Supervisor {
             entry.status = Status::of(State::Stopped);
             return;
         }
-        let class = entry.config.get("connector.class").cloned().unwrap_or_default();
-        let (plugin, descriptor) = match self.resolve(&class) {
-            Ok(found) => found,
-            Err(e) => {
-                entry.status = Status::failed(e.to_string());
+        let (runner, task_configs) = match self.generate(name, &entry.config) {
+            Ok(generated) => generated,
+            Err(status) => {
+                let class = entry.config.get("connector.class").map_or("", String::as_str);
+                entry.kind = self.runtime.resolve(class).map(|(_, d)| d.kind);
+                entry.status = status;
                 return;
             }
         };
-        entry.kind = Some(descriptor.kind);
-        let resolved = match self.worker.providers.resolve(&entry.config) {
-            Ok(r) => r,
-            Err(e) => {
-                entry.status =
-                    Status::failed(format!("resolving the config's placeholders failed: {}", DisplayChain(&e)));
-                return;
-            }
-        };
-        let fw = match framework(&resolved, &self.worker) {
-            Ok(f) => f,
-            Err(errors) => {
-                entry.status = Status::failed(format!("invalid configuration: {}", errors.join("; ")));
-                return;
-            }
-        };
-        let grants =
-            Arc::new(Grants::from_config(&descriptor.endpoints, &entry.config, &self.worker.allowed_endpoints));
-        let task_configs = match self
-            .runtime
-            .instantiate(&plugin, grants, fw.limits, HostServices::detached(name))
-            .and_then(|mut i| i.task_configs(&descriptor.class_name, &entry.config, fw.tasks_max))
-        {
-            Ok(Ok(configs)) => configs,
-            Ok(Err(e)) => {
-                entry.status = Status::failed(format!("the connector could not generate task configs: {e}"));
-                return;
-            }
-            Err(e) => {
-                entry.status = Status::failed(e.trace());
-                return;
-            }
-        };
+        entry.kind = Some(runner.descriptor.kind);
         let paused = entry.target == TargetState::Paused;
         entry.status = Status::of(if paused { State::Paused } else { State::Running });
-        let runner = Runner { plugin, descriptor, fw };
-        entry.task_configs = task_configs.into_iter().take(fw.tasks_max as usize).collect();
-        for (id, config) in entry.task_configs.iter().enumerate() {
+        for (id, config) in task_configs.iter().enumerate() {
             entry.tasks.push(self.spawn_task(name, &runner, id as u32, config.clone(), paused));
         }
+        entry.task_configs = task_configs;
         entry.runner = Some(runner);
     }
 
@@ -582,36 +579,18 @@ impl Supervisor {
     /// Re-runs the connector: new task configs restart the tasks; a failed
     /// connector gets another chance.
     fn restart_connector(&self, name: &str) -> Result<(), SupervisorError> {
-        let (failed, old_configs) = {
+        let (healthy, config, old_configs) = {
             let connectors = self.lock();
             let entry = connectors.get(name).ok_or_else(|| SupervisorError::NotFound(name.to_string()))?;
-            (entry.status.state == State::Failed || entry.runner.is_none(), entry.task_configs.clone())
+            (
+                entry.status.state != State::Failed && entry.runner.is_some(),
+                entry.config.clone(),
+                entry.task_configs.clone(),
+            )
         };
-        let mut probe = {
-            let connectors = self.lock();
-            let entry = connectors.get(name).ok_or_else(|| SupervisorError::NotFound(name.to_string()))?;
-            Entry::new(entry.config.clone(), TargetState::Stopped)
-        };
-        if !failed {
-            // Only the task configs matter: if they are unchanged, the tasks keep running.
-            probe.target = TargetState::Running;
-            if let Some((plugin, descriptor)) =
-                self.runtime.resolve(probe.config.get("connector.class").map_or("", String::as_str))
-                && let Ok(fw) = framework(&probe.config, &self.worker)
-            {
-                let grants =
-                    Arc::new(Grants::from_config(&descriptor.endpoints, &probe.config, &self.worker.allowed_endpoints));
-                if let Ok(Ok(configs)) = self
-                    .runtime
-                    .instantiate(&plugin, grants, fw.limits, HostServices::detached(name))
-                    .and_then(|mut i| i.task_configs(&descriptor.class_name, &probe.config, fw.tasks_max))
-                {
-                    let configs: Vec<_> = configs.into_iter().take(fw.tasks_max as usize).collect();
-                    if configs == old_configs {
-                        return Ok(());
-                    }
-                }
-            }
+        // Unchanged task configs leave the running tasks alone.
+        if healthy && self.generate(name, &config).is_ok_and(|(_, configs)| configs == old_configs) {
+            return Ok(());
         }
         self.take_and_stop_tasks(name, None)?;
         let mut connectors = self.lock();
@@ -917,9 +896,4 @@ fn framework(config: &BTreeMap<String, String>, worker: &WorkerConfig) -> Result
         value_converter,
         limits: Limits { memory_bytes: memory, cpu_per_call: Duration::from_millis(cpu) },
     })
-}
-
-/// Logs an error with its sources (for callers outside the REST path).
-pub fn log_error(context: &str, err: &dyn std::error::Error) {
-    tracing::error!(error = %DisplayChain(err), "{context}");
 }
