@@ -148,3 +148,26 @@ fn offsets_change_only_when_stopped_and_topics_are_tracked() {
     assert_eq!(w.get("/connectors/og/topics").1, json!({"og": {"topics": []}}));
     assert_eq!(w.get("/connectors/unknown/topics").1, json!({"unknown": {"topics": []}}));
 }
+
+#[test]
+fn a_deleted_connector_recreated_under_its_name_resumes_from_its_offsets() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = Worker::start(&dir.path().join("w"), &[]);
+    assert_eq!(
+        w.get("/health"),
+        (200, json!({"status": "healthy", "message": "Worker has completed startup and is ready to handle requests."}))
+    );
+    let config =
+        json!({"connector.class": "DatagenConnector", "kafka.topic": "once", "max.interval": "5", "iterations": "10"});
+    w.create("again", config.clone());
+    w.wait_for("10 records", Duration::from_secs(30), |w| w.topic_len("once") == 10);
+    assert_eq!(w.delete("/connectors/again").0, 204);
+    assert_eq!(w.get("/connectors/again/status").0, 404, "status goes with the connector");
+    assert_eq!(w.get("/connectors/again/tasks-config").0, 404);
+
+    w.create("again", config);
+    w.wait_for("the task to start", Duration::from_secs(30), |w| w.task0("again").0 == "RUNNING");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(w.topic_len("once"), 10, "offsets survived the delete, so nothing is produced twice");
+    assert_eq!(w.get("/connectors/again/offsets").1["offsets"][0]["offset"], json!({"current.iteration": 10}));
+}
