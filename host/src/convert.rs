@@ -154,9 +154,35 @@ fn schema_value(schema: &Schema) -> serde_json::Value {
     serde_json::Value::Object(obj)
 }
 
+/// Writes a JSON string as Jackson does: `"` and `\\` escaped, the short
+/// escapes for \b \t \n \f \r, other control characters as `\u00XX`,
+/// everything else (`/`, non-ASCII) as is. No allocation: this runs per field.
 fn write_str(out: &mut String, s: &str) {
-    // serde_json's escaping matches Jackson's for the characters JSON requires.
-    out.push_str(&serde_json::Value::from(s).to_string());
+    out.push('"');
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let escaped = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\u{8}' => "\\b",
+            '\t' => "\\t",
+            '\n' => "\\n",
+            '\u{c}' => "\\f",
+            '\r' => "\\r",
+            c if (c as u32) < 0x20 => {
+                out.push_str(&s[start..i]);
+                let _ = write!(out, "\\u{:04X}", c as u32);
+                start = i + 1;
+                continue;
+            }
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        out.push_str(escaped);
+        start = i + c.len_utf8();
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
 }
 
 fn write_payload(out: &mut String, schema: Option<&Schema>, value: &Value) -> Result<(), ConvertError> {
@@ -338,6 +364,13 @@ mod tests {
         let schema = structure(None, vec![("a".into(), prim(SchemaType::Int32))]);
         let data = Data { schema: Some(schema), value: Value::Struct(vec![]) };
         assert!(matches!(Converter::Json { schemas: true }.convert(Some(&data)), Err(ConvertError::Mismatch(_))));
+    }
+
+    #[test]
+    fn strings_are_escaped_as_jackson_does() {
+        let mut out = String::new();
+        write_str(&mut out, "a\"b\\c/d\n\t\u{1}é");
+        assert_eq!(out, "\"a\\\"b\\\\c/d\\n\\t\\u0001é\"");
     }
 
     #[test]
