@@ -1,9 +1,9 @@
 //! Converters: what consumers see of a record's key, value and headers.
 //!
 //! This is the first cut of Kafka Connect's converters — JsonConverter with
-//! and without schemas, StringConverter and ByteArrayConverter. Numbers are
-//! written with Rust's shortest round-trip formatting; matching Jackson's
-//! rendering of doubles (`1.0E7`) byte for byte belongs to the delivery work.
+//! and without schemas, StringConverter and ByteArrayConverter. Numbers and
+//! strings are written as Jackson writes them, by `weir-json`, which the
+//! connectors share.
 
 use std::fmt::Write as _;
 
@@ -154,35 +154,8 @@ fn schema_value(schema: &Schema) -> serde_json::Value {
     serde_json::Value::Object(obj)
 }
 
-/// Writes a JSON string as Jackson does: `"` and `\\` escaped, the short
-/// escapes for \b \t \n \f \r, other control characters as `\u00XX`,
-/// everything else (`/`, non-ASCII) as is. No allocation: this runs per field.
 fn write_str(out: &mut String, s: &str) {
-    out.push('"');
-    let mut start = 0;
-    for (i, c) in s.char_indices() {
-        let escaped = match c {
-            '"' => "\\\"",
-            '\\' => "\\\\",
-            '\u{8}' => "\\b",
-            '\t' => "\\t",
-            '\n' => "\\n",
-            '\u{c}' => "\\f",
-            '\r' => "\\r",
-            c if (c as u32) < 0x20 => {
-                out.push_str(&s[start..i]);
-                let _ = write!(out, "\\u{:04X}", c as u32);
-                start = i + 1;
-                continue;
-            }
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        out.push_str(escaped);
-        start = i + c.len_utf8();
-    }
-    out.push_str(&s[start..]);
-    out.push('"');
+    weir_json::write_string(out, s);
 }
 
 fn write_payload(out: &mut String, schema: Option<&Schema>, value: &Value) -> Result<(), ConvertError> {
@@ -193,8 +166,8 @@ fn write_payload(out: &mut String, schema: Option<&Schema>, value: &Value) -> Re
         Value::Int16(v) => write!(out, "{v}").unwrap_or(()),
         Value::Int32(v) => write!(out, "{v}").unwrap_or(()),
         Value::Int64(v) => write!(out, "{v}").unwrap_or(()),
-        Value::Float32(v) => write_float(out, f64::from(*v)),
-        Value::Float64(v) => write_float(out, *v),
+        Value::Float32(v) => weir_json::write_float(out, *v),
+        Value::Float64(v) => weir_json::write_double(out, *v),
         Value::String(s) => write_str(out, s),
         Value::Bytes(b) => {
             out.push('"');
@@ -265,24 +238,6 @@ fn write_payload(out: &mut String, schema: Option<&Schema>, value: &Value) -> Re
         }
     }
     Ok(())
-}
-
-fn write_float(out: &mut String, v: f64) {
-    if !v.is_finite() {
-        // Jackson writes non-finite doubles as strings: "NaN", "Infinity".
-        let s = if v.is_nan() {
-            "NaN"
-        } else if v > 0.0 {
-            "Infinity"
-        } else {
-            "-Infinity"
-        };
-        write_str(out, s);
-    } else if v.fract() == 0.0 && v.abs() < 1e16 {
-        let _ = write!(out, "{v:.1}");
-    } else {
-        let _ = write!(out, "{v}");
-    }
 }
 
 /// Standard base64 with padding, as Jackson writes `byte[]`.
@@ -364,13 +319,6 @@ mod tests {
         let schema = structure(None, vec![("a".into(), prim(SchemaType::Int32))]);
         let data = Data { schema: Some(schema), value: Value::Struct(vec![]) };
         assert!(matches!(Converter::Json { schemas: true }.convert(Some(&data)), Err(ConvertError::Mismatch(_))));
-    }
-
-    #[test]
-    fn strings_are_escaped_as_jackson_does() {
-        let mut out = String::new();
-        write_str(&mut out, "a\"b\\c/d\n\t\u{1}é");
-        assert_eq!(out, "\"a\\\"b\\\\c/d\\n\\t\\u0001é\"");
     }
 
     #[test]
