@@ -17,6 +17,7 @@
 //! - [`config`]: the worker's properties.
 
 pub mod api;
+pub mod cli;
 pub mod config;
 pub mod convert;
 pub mod framework;

@@ -18,9 +18,14 @@ fn main() -> anyhow::Result<()> {
     let config = match args.next() {
         Some(arg) if arg == "--help" || arg == "-h" => {
             println!(
-                "usage: weir [worker.properties]\n\nWith no file, serves on 127.0.0.1:8083 with state under ./weir-data."
+                "usage: weir [worker.properties]\n       weir topics list|tail ...\n\n\
+                 With no file, serves on 127.0.0.1:8083 with state under ./weir-data."
             );
             return Ok(());
+        }
+        Some(arg) if arg == "topics" => {
+            let rest: Vec<String> = args.collect();
+            return weir::cli::topics(&rest).map_err(|e| anyhow::anyhow!("{e}"));
         }
         Some(path) => WorkerConfig::load(&PathBuf::from(&path)).with_context(|| format!("loading {path}"))?,
         None => WorkerConfig::default(),

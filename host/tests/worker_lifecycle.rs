@@ -227,3 +227,32 @@ fn after_kill_9_every_connector_is_back_in_its_target_state() {
     let before = w.topic_len("r");
     w.wait_for("the running connector to resume producing", Duration::from_secs(30), |w| w.topic_len("r") > before);
 }
+
+#[test]
+fn weir_topics_list_and_tail_read_the_running_workers_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = Worker::start(&dir.path().join("w"), &[]);
+    w.create("cli", json!({"connector.class": "Datagen", "kafka.topic": "cli-orders", "quickstart": "orders", "max.interval": "5", "iterations": "25"}));
+    w.wait_for("25 records", Duration::from_secs(30), |w| w.topic_len("cli-orders") == 25);
+    let url = w.url("");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_weir"))
+            .arg("topics")
+            .args(args)
+            .args(["--url", &url])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "weir topics {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(run(&["list"]), "cli-orders\t25\n");
+    let tail = run(&["tail", "cli-orders"]);
+    assert_eq!(tail.lines().count(), 10, "tail shows the last 10 records:\n{tail}");
+    assert!(tail.lines().last().unwrap().contains("\"orderid\":24"), "{tail}");
+    let all = run(&["tail", "cli-orders", "--from-beginning", "--print-key"]);
+    assert_eq!(all.lines().count(), 25);
+    assert!(all.lines().next().unwrap().contains("\"payload\":0}\t"), "key then value: {all}");
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_weir")).args(["topics", "frobnicate"]).output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("usage:"));
+}

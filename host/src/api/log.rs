@@ -38,7 +38,8 @@ pub async fn list_topics(State(state): State<AppState>) -> Result<Json<serde_jso
     .await
 }
 
-/// `GET /weir/topics/{topic}/records?from=N&max=M`: records from position N.
+/// `GET /weir/topics/{topic}/records?offset=N&limit=M`: up to M records
+/// (default 100, at most 10 000) from log offset N.
 pub async fn read_records(
     State(state): State<AppState>,
     Path(topic): Path<String>,
@@ -52,8 +53,8 @@ pub async fn read_records(
             }
         }
     };
-    let from = number("from", 0)?;
-    let max = number("max", 100)?.min(10_000) as usize;
+    let from = number("offset", 0)?;
+    let max = number("limit", 100)?.min(10_000) as usize;
     let store = state.supervisor.store().clone();
     blocking(move || {
         let records = store.log_read(&topic, from, max).map_err(store_err)?;

@@ -171,7 +171,7 @@ impl Worker {
     pub fn records(&self, topic: &str) -> Vec<Value> {
         let mut out = Vec::new();
         loop {
-            let (code, page) = self.get(&format!("/weir/topics/{topic}/records?from={}&max=1000", out.len()));
+            let (code, page) = self.get(&format!("/weir/topics/{topic}/records?offset={}&limit=1000", out.len()));
             assert_eq!(code, 200, "{page}");
             let page = page.as_array().cloned().unwrap_or_default();
             if page.is_empty() {
