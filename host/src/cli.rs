@@ -90,8 +90,10 @@ fn tail(
     follow: bool,
     print_key: bool,
 ) -> Result<(), CliError> {
-    let len = client.get("/weir/topics")?[topic]["records"].as_u64().unwrap_or(0);
-    let mut next = if from_beginning { 0 } else { len.saturating_sub(10) };
+    let bounds = &client.get("/weir/topics")?[topic];
+    let start = bounds["start_offset"].as_u64().unwrap_or(0);
+    let end = bounds["end_offset"].as_u64().unwrap_or(0);
+    let mut next = if from_beginning { start } else { end.saturating_sub(10).max(start) };
     loop {
         let page = client.get(&format!("/weir/topics/{topic}/records?offset={next}&limit=1000"))?;
         let records = page.as_array().cloned().unwrap_or_default();

@@ -62,6 +62,14 @@ pub struct WorkerConfig {
     pub memory_max_bytes: u64,
     /// `weir.sandbox.cpu.max.ms`: default bound on CPU time spent in wasm per call.
     pub cpu_max_ms: u64,
+    /// `weir.log.retention.bytes`: per-topic size of the embedded log
+    /// (default 1 GiB; -1 keeps everything).
+    pub log_retention_bytes: Option<u64>,
+    /// `weir.log.retention.ms`: age of embedded-log records by timestamp
+    /// (default 7 days, as Kafka's `retention.ms`; -1 keeps everything).
+    pub log_retention_ms: Option<i64>,
+    /// `weir.log.retention.check.interval.ms`: how often retention runs.
+    pub log_retention_check_ms: u64,
     /// The `worker_id` shown in statuses: advertised host:port.
     pub worker_id: String,
     /// Keys present in the file that Weir ignores (warned about at start).
@@ -87,6 +95,9 @@ const KNOWN: &[&str] = &[
     "weir.sandbox.cpu.max.ms",
     "rest.advertised.host.name",
     "rest.advertised.port",
+    "weir.log.retention.bytes",
+    "weir.log.retention.ms",
+    "weir.log.retention.check.interval.ms",
 ];
 
 impl Default for WorkerConfig {
@@ -133,6 +144,16 @@ impl WorkerConfig {
                 })
             })
         };
+        let limit = |k: &str, default: i64| -> Result<Option<i64>, ConfigError> {
+            let v = get(k).map_or(Ok(default), |v| {
+                v.parse::<i64>().map_err(|_| ConfigError::Invalid {
+                    key: k.into(),
+                    value: v.into(),
+                    reason: "expected an integer (-1 for no limit)".into(),
+                })
+            })?;
+            Ok((v >= 0).then_some(v))
+        };
         let host = get("rest.advertised.host.name").map_or_else(|| listen.ip().to_string(), str::to_string);
         let port = get("rest.advertised.port").map_or_else(|| listen.port().to_string(), str::to_string);
         let list = |k: &str| -> Vec<String> {
@@ -161,6 +182,9 @@ impl WorkerConfig {
             memory_max_bytes: u64_of("weir.sandbox.memory.max.bytes", 256 * 1024 * 1024)?,
             cpu_max_ms: u64_of("weir.sandbox.cpu.max.ms", 10_000)?,
             worker_id: format!("{host}:{port}"),
+            log_retention_bytes: limit("weir.log.retention.bytes", 1 << 30)?.map(|v| v as u64),
+            log_retention_ms: limit("weir.log.retention.ms", 7 * 24 * 3600 * 1000)?,
+            log_retention_check_ms: u64_of("weir.log.retention.check.interval.ms", 30_000)?.max(10),
             ignored_keys: props
                 .keys()
                 .filter(|k| !KNOWN.contains(&k.as_str()) && !k.starts_with("config.providers"))

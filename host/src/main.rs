@@ -50,6 +50,7 @@ fn main() -> anyhow::Result<()> {
     let runtime = Arc::new(runtime);
 
     let cluster_id = store.cluster_id()?;
+    spawn_retention(store.clone(), &config);
     let supervisor = Arc::new(Supervisor::new(runtime, store, config.clone()));
     supervisor.restore()?;
 
@@ -65,6 +66,27 @@ fn main() -> anyhow::Result<()> {
     supervisor.shutdown(Duration::from_secs(10));
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// Trims the embedded log in the background, per `weir.log.retention.*`.
+fn spawn_retention(store: Arc<dyn StateStore>, config: &WorkerConfig) {
+    let (bytes, age) = (config.log_retention_bytes, config.log_retention_ms);
+    let every = Duration::from_millis(config.log_retention_check_ms);
+    let spawned = std::thread::Builder::new().name("weir-retention".into()).spawn(move || {
+        loop {
+            std::thread::sleep(every);
+            let now =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+            match store.enforce_retention(bytes, age, now) {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(deleted = n, "embedded log retention"),
+                Err(e) => tracing::warn!(error = %weir::runtime::DisplayChain(&e), "embedded log retention failed"),
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot start the retention thread; the embedded log will not be trimmed");
+    }
 }
 
 async fn shutdown_signal() {

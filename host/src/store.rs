@@ -125,8 +125,14 @@ pub trait StateStore: Send + Sync {
     /// Keys of a connector's private state that start with `prefix`.
     fn kv_keys(&self, connector: &str, prefix: &str) -> StoreResult<Vec<String>>;
 
-    /// Number of records in a topic of the embedded log.
+    /// Number of records in a topic of the embedded log (what retention left).
     fn log_len(&self, topic: &str) -> StoreResult<u64>;
+    /// The first and one-past-the-last offsets of a topic.
+    fn log_bounds(&self, topic: &str) -> StoreResult<(u64, u64)>;
+    /// Deletes the oldest records of every topic while the topic holds more
+    /// than `max_bytes` or were appended more than `max_age_ms` ago; returns
+    /// how many were deleted. Offsets are never reused.
+    fn enforce_retention(&self, max_bytes: Option<u64>, max_age_ms: Option<i64>, now_ms: i64) -> StoreResult<u64>;
     /// Up to `max` records of a topic from position `from`.
     fn log_read(&self, topic: &str, from: u64, max: usize) -> StoreResult<Vec<(u64, LogRecord)>>;
     /// Topics of the embedded log.

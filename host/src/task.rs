@@ -284,6 +284,7 @@ fn run(spec: &TaskSpec, status: &Mutex<Status>, control: &TaskControl) {
                 value,
                 timestamp: record.timestamp,
                 headers,
+                appended_ms: 0,
             });
             match offsets.iter_mut().find(|o| o.partition == record.source_partition) {
                 Some(o) => o.offset.clone_from(&record.source_offset),

@@ -24,14 +24,15 @@ fn bytes_json(bytes: Option<&[u8]>) -> serde_json::Value {
     }
 }
 
-/// `GET /weir/topics`: each topic of the embedded log with its record count.
+/// `GET /weir/topics`: each topic of the embedded log with its record count
+/// and the offsets retention has left (`start_offset` .. `end_offset`).
 pub async fn list_topics(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     let store = state.supervisor.store().clone();
     blocking(move || {
         let mut out = serde_json::Map::new();
         for topic in store.log_topics().map_err(store_err)? {
-            let len = store.log_len(&topic).map_err(store_err)?;
-            out.insert(topic, serde_json::json!({ "records": len }));
+            let (start, end) = store.log_bounds(&topic).map_err(store_err)?;
+            out.insert(topic, serde_json::json!({ "records": end - start, "start_offset": start, "end_offset": end }));
         }
         Ok(Json(serde_json::Value::Object(out)))
     })

@@ -18,6 +18,10 @@ pub struct LogRecord {
     pub timestamp: Option<i64>,
     /// Converted headers.
     pub headers: Vec<(String, Option<Vec<u8>>)>,
+    /// When the store appended it (ms since the epoch); set by the store,
+    /// and what age-based retention goes by (a connector's timestamps may be
+    /// far in the past, as datagen's are).
+    pub appended_ms: i64,
 }
 
 const VERSION: u8 = 1;
@@ -30,6 +34,7 @@ impl LogRecord {
         out.push(VERSION);
         put_opt_i64(&mut out, self.partition.map(i64::from));
         put_opt_i64(&mut out, self.timestamp);
+        put_opt_i64(&mut out, Some(self.appended_ms));
         put_opt_bytes(&mut out, self.key.as_deref());
         put_opt_bytes(&mut out, self.value.as_deref());
         out.extend_from_slice(&(self.headers.len() as u32).to_le_bytes());
@@ -54,6 +59,7 @@ impl LogRecord {
         let partition =
             partition.map(|p| i32::try_from(p).map_err(|_| corrupt("partition out of range"))).transpose()?;
         let timestamp = r.opt_i64().ok_or_else(|| corrupt("truncated timestamp"))?;
+        let appended_ms = r.opt_i64().ok_or_else(|| corrupt("truncated append time"))?.unwrap_or(0);
         let key = r.opt_bytes().ok_or_else(|| corrupt("truncated key"))?;
         let value = r.opt_bytes().ok_or_else(|| corrupt("truncated value"))?;
         let count = r.u32().ok_or_else(|| corrupt("truncated header count"))?;
@@ -64,7 +70,7 @@ impl LogRecord {
             let v = r.opt_bytes().ok_or_else(|| corrupt("truncated header value"))?;
             headers.push((k, v));
         }
-        Ok(Self { topic: topic.to_string(), partition, key, value, timestamp, headers })
+        Ok(Self { topic: topic.to_string(), partition, key, value, timestamp, headers, appended_ms })
     }
 }
 
@@ -142,6 +148,7 @@ mod tests {
             value: None,
             timestamp: Some(-5),
             headers: vec![("h".into(), Some(vec![0, 255])), ("n".into(), None)],
+            appended_ms: 42,
         };
         assert_eq!(LogRecord::decode("t", &record.encode()).unwrap(), record);
     }
@@ -155,6 +162,7 @@ mod tests {
             value: Some(vec![2; 10]),
             timestamp: None,
             headers: vec![],
+            appended_ms: 0,
         };
         let bytes = record.encode();
         for cut in 0..bytes.len() {

@@ -26,6 +26,8 @@ const LOG: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("log");
 const LOG_HEADS: TableDefinition<&str, u64> = TableDefinition::new("log_heads");
 /// (connector, topic) → 1: the topics a connector has produced to
 const ACTIVE_TOPICS: TableDefinition<(&str, &str), u8> = TableDefinition::new("active_topics");
+/// topic → (first retained offset, bytes retained)
+const LOG_RETAINED: TableDefinition<&str, (u64, u64)> = TableDefinition::new("log_retained");
 /// worker metadata (cluster id)
 const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
 
@@ -51,6 +53,7 @@ impl RedbStore {
             txn.open_table(LOG).map_err(db_err)?;
             txn.open_table(LOG_HEADS).map_err(db_err)?;
             txn.open_table(ACTIVE_TOPICS).map_err(db_err)?;
+            txn.open_table(LOG_RETAINED).map_err(db_err)?;
             let mut meta = txn.open_table(META).map_err(db_err)?;
             if meta.get("cluster_id").map_err(db_err)?.is_none() {
                 let id = uuid::Uuid::new_v4().simple().to_string();
@@ -165,21 +168,31 @@ impl StateStore for RedbStore {
             .iter()
             .map(|o| Ok((canonical_json(&o.partition, "source partition")?, o.offset.as_str())))
             .collect::<StoreResult<_>>()?;
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
         let txn = self.db.begin_write().map_err(db_err)?;
         let mut positions = Vec::with_capacity(records.len());
         {
             let mut log = txn.open_table(LOG).map_err(db_err)?;
             let mut heads = txn.open_table(LOG_HEADS).map_err(db_err)?;
             let mut next: BTreeMap<&str, u64> = BTreeMap::new();
+            let mut added: BTreeMap<&str, u64> = BTreeMap::new();
             for record in records {
                 let topic = record.topic.as_str();
                 let position = match next.get(topic) {
                     Some(p) => *p,
                     None => heads.get(topic).map_err(db_err)?.map_or(0, |g| g.value()),
                 };
-                log.insert((topic, position), record.encode().as_slice()).map_err(db_err)?;
+                let encoded = LogRecord { appended_ms: now, ..record.clone() }.encode();
+                log.insert((topic, position), encoded.as_slice()).map_err(db_err)?;
                 next.insert(topic, position + 1);
+                *added.entry(topic).or_insert(0) += encoded.len() as u64;
                 positions.push(position);
+            }
+            let mut retained = txn.open_table(LOG_RETAINED).map_err(db_err)?;
+            for (topic, bytes) in added {
+                let (first, total) = retained.get(topic).map_err(db_err)?.map_or((0, 0), |g| g.value());
+                retained.insert(topic, (first, total + bytes)).map_err(db_err)?;
             }
             let mut active = txn.open_table(ACTIVE_TOPICS).map_err(db_err)?;
             for (topic, head) in next {
@@ -275,9 +288,62 @@ impl StateStore for RedbStore {
     }
 
     fn log_len(&self, topic: &str) -> StoreResult<u64> {
+        let (first, end) = self.log_bounds(topic)?;
+        Ok(end - first)
+    }
+
+    fn log_bounds(&self, topic: &str) -> StoreResult<(u64, u64)> {
         let txn = self.db.begin_read().map_err(db_err)?;
-        let heads = txn.open_table(LOG_HEADS).map_err(db_err)?;
-        Ok(heads.get(topic).map_err(db_err)?.map_or(0, |g| g.value()))
+        let end = txn.open_table(LOG_HEADS).map_err(db_err)?.get(topic).map_err(db_err)?.map_or(0, |g| g.value());
+        let first =
+            txn.open_table(LOG_RETAINED).map_err(db_err)?.get(topic).map_err(db_err)?.map_or(0, |g| g.value().0);
+        Ok((first.min(end), end))
+    }
+
+    fn enforce_retention(&self, max_bytes: Option<u64>, max_age_ms: Option<i64>, now_ms: i64) -> StoreResult<u64> {
+        if max_bytes.is_none() && max_age_ms.is_none() {
+            return Ok(0);
+        }
+        let txn = self.db.begin_write().map_err(db_err)?;
+        let mut deleted = 0;
+        {
+            let mut log = txn.open_table(LOG).map_err(db_err)?;
+            let mut retained = txn.open_table(LOG_RETAINED).map_err(db_err)?;
+            let heads = txn.open_table(LOG_HEADS).map_err(db_err)?;
+            let mut topics = Vec::new();
+            for entry in heads.iter().map_err(db_err)? {
+                let (topic, head) = entry.map_err(db_err)?;
+                topics.push((topic.value().to_string(), head.value()));
+            }
+            for (topic, head) in topics {
+                let (mut first, mut bytes) =
+                    retained.get(topic.as_str()).map_err(db_err)?.map_or((0, 0), |g| g.value());
+                let mut doomed = Vec::new();
+                for entry in log.range((topic.as_str(), first)..(topic.as_str(), head)).map_err(db_err)? {
+                    let (key, value) = entry.map_err(db_err)?;
+                    let size = value.value().len() as u64;
+                    let too_big = max_bytes.is_some_and(|max| bytes > max);
+                    let too_old = max_age_ms.is_some_and(|age| {
+                        LogRecord::decode(&topic, value.value()).is_ok_and(|r| r.appended_ms < now_ms - age)
+                    });
+                    if !too_big && !too_old {
+                        break;
+                    }
+                    doomed.push(key.value().1);
+                    bytes = bytes.saturating_sub(size);
+                }
+                if let Some(last) = doomed.last() {
+                    first = last + 1;
+                    for position in &doomed {
+                        log.remove((topic.as_str(), *position)).map_err(db_err)?;
+                    }
+                    deleted += doomed.len() as u64;
+                    retained.insert(topic.as_str(), (first, bytes)).map_err(db_err)?;
+                }
+            }
+        }
+        txn.commit().map_err(db_err)?;
+        Ok(deleted)
     }
 
     fn log_read(&self, topic: &str, from: u64, max: usize) -> StoreResult<Vec<(u64, LogRecord)>> {
@@ -357,6 +423,7 @@ mod tests {
             value: Some(value.as_bytes().to_vec()),
             timestamp: None,
             headers: vec![],
+            appended_ms: 0,
         }
     }
 
@@ -394,6 +461,27 @@ mod tests {
         assert!(store.offsets("c").unwrap().is_empty());
         assert_eq!(store.kv_get("c", "history").unwrap(), None);
         assert_eq!(store.offset("d", r#"{"p":1}"#).unwrap().as_deref(), Some(r#"{"o":9}"#));
+    }
+
+    #[test]
+    fn retention_drops_the_oldest_records_by_size_and_age() {
+        let (_dir, store) = store();
+        let batch: Vec<LogRecord> = (0..5).map(|_| record("t", "0123456789")).collect();
+        store.append_and_commit("c", &batch, &[]).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(80));
+        store.append_and_commit("c", &batch, &[]).unwrap();
+        let size = store.log_read("t", 0, 1).unwrap()[0].1.encode().len() as u64;
+        // Keep at most 7 records' worth of bytes.
+        assert_eq!(store.enforce_retention(Some(7 * size), None, 0).unwrap(), 3);
+        assert_eq!(store.log_bounds("t").unwrap(), (3, 10));
+        assert_eq!(store.log_len("t").unwrap(), 7);
+        assert_eq!(store.log_read("t", 0, 100).unwrap()[0].0, 3, "reads start at the first retained offset");
+        // Appended more than 40 ms ago: the rest of the first batch.
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+        assert_eq!(store.enforce_retention(None, Some(40), now).unwrap(), 2);
+        assert_eq!(store.log_bounds("t").unwrap(), (5, 10));
+        // New records continue the offsets.
+        assert_eq!(store.append_and_commit("c", &[record("t", "x")], &[]).unwrap(), vec![10]);
     }
 
     #[test]
