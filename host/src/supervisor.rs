@@ -139,6 +139,12 @@ impl Supervisor {
         Self { runtime, store, worker, connectors: Mutex::new(BTreeMap::new()), changes: Mutex::new(()) }
     }
 
+    /// The entry for `name`, or the 404 Kafka Connect words as
+    /// "Unknown connector X" (pause, resume, stop).
+    fn known<'a>(connectors: &'a mut BTreeMap<String, Entry>, name: &str) -> Result<&'a mut Entry, SupervisorError> {
+        connectors.get_mut(name).ok_or_else(|| SupervisorError::Missing(format!("Unknown connector {name}")))
+    }
+
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Entry>> {
         // A panic while holding the lock leaves plain data behind; keep serving.
         self.connectors.lock().unwrap_or_else(|p| p.into_inner())
@@ -472,8 +478,7 @@ impl Supervisor {
     pub fn pause(&self, name: &str) -> Result<(), SupervisorError> {
         let _changes = self.changes.lock().unwrap_or_else(|p| p.into_inner());
         let mut connectors = self.lock();
-        let entry =
-            connectors.get_mut(name).ok_or_else(|| SupervisorError::Missing(format!("Unknown connector {name}")))?;
+        let entry = Self::known(&mut connectors, name)?;
         if entry.target == TargetState::Paused {
             return Ok(());
         }
@@ -492,8 +497,7 @@ impl Supervisor {
     pub fn resume(&self, name: &str) -> Result<(), SupervisorError> {
         let _changes = self.changes.lock().unwrap_or_else(|p| p.into_inner());
         let mut connectors = self.lock();
-        let entry =
-            connectors.get_mut(name).ok_or_else(|| SupervisorError::Missing(format!("Unknown connector {name}")))?;
+        let entry = Self::known(&mut connectors, name)?;
         let previous = entry.target;
         if previous == TargetState::Running {
             return Ok(());
@@ -518,9 +522,7 @@ impl Supervisor {
         let _changes = self.changes.lock().unwrap_or_else(|p| p.into_inner());
         {
             let mut connectors = self.lock();
-            let entry = connectors
-                .get_mut(name)
-                .ok_or_else(|| SupervisorError::Missing(format!("Unknown connector {name}")))?;
+            let entry = Self::known(&mut connectors, name)?;
             self.store.set_target_state(name, TargetState::Stopped)?;
             entry.target = TargetState::Stopped;
         }

@@ -11,7 +11,7 @@ mod worker;
 use std::time::Duration;
 
 use serde_json::json;
-use worker::{Worker, guest};
+use worker::{Worker, plugin_dir};
 
 fn lsn_to_u64(lsn: &str) -> u64 {
     let (hi, lo) = lsn.split_once('/').expect("an LSN like 0/16B3748");
@@ -27,9 +27,7 @@ fn one_pgoutput_insert_streams_through_the_contract() {
     pg.sql("INSERT INTO public.items VALUES (1, 'hello ''weir''')");
 
     let dir = tempfile::tempdir().unwrap();
-    let plugins = dir.path().join("plugins");
-    std::fs::create_dir_all(&plugins).unwrap();
-    std::fs::copy(guest("pgproof"), plugins.join("pgproof.wasm")).unwrap();
+    let plugins = plugin_dir(dir.path(), &["pgproof"]);
     let w = Worker::start(&dir.path().join("w"), &[("plugin.path", plugins.to_str().unwrap())]);
     w.create(
         "pg",
@@ -65,13 +63,6 @@ fn one_pgoutput_insert_streams_through_the_contract() {
     assert_eq!(second["payload"], json!({"id": "2", "name": null}));
 }
 
-fn plugins_dir(dir: &std::path::Path) -> std::path::PathBuf {
-    let plugins = dir.join("plugins");
-    std::fs::create_dir_all(&plugins).unwrap();
-    std::fs::copy(guest("pgproof"), plugins.join("pgproof.wasm")).unwrap();
-    plugins
-}
-
 #[test]
 fn the_connection_upgrades_to_tls_in_place_and_checks_the_certificate() {
     let pg = postgres::Postgres::start_with_tls();
@@ -82,7 +73,7 @@ fn the_connection_upgrades_to_tls_in_place_and_checks_the_certificate() {
     pg.sql("INSERT INTO public.secrets VALUES (7, 'over tls')");
 
     let dir = tempfile::tempdir().unwrap();
-    let plugins = plugins_dir(dir.path());
+    let plugins = plugin_dir(dir.path(), &["pgproof"]);
     let w = Worker::start(&dir.path().join("w"), &[("plugin.path", plugins.to_str().unwrap())]);
     let config = |slot: &str, ca: &str| {
         json!({"connector.class": "weir.test.PgProofConnector", "database.hostname": "localhost",

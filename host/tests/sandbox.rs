@@ -7,14 +7,12 @@ mod worker;
 use std::time::Duration;
 
 use serde_json::json;
-use worker::{Worker, free_port, guest};
+use worker::{Worker, free_port, plugin_dir};
 
 #[test]
 fn each_misbehaving_task_fails_alone_while_datagen_keeps_producing() {
     let dir = tempfile::tempdir().unwrap();
-    let plugins = dir.path().join("plugins");
-    std::fs::create_dir_all(&plugins).unwrap();
-    std::fs::copy(guest("misbehave"), plugins.join("misbehave.wasm")).unwrap();
+    let plugins = plugin_dir(dir.path(), &["misbehave"]);
     let w = Worker::start(&dir.path().join("w"), &[("plugin.path", plugins.to_str().unwrap())]);
 
     w.create("dg", json!({"connector.class": "DatagenConnector", "kafka.topic": "dg", "quickstart": "orders", "max.interval": "20"}));
@@ -66,9 +64,7 @@ fn each_misbehaving_task_fails_alone_while_datagen_keeps_producing() {
 #[test]
 fn retriable_errors_are_retried_within_errors_retry_timeout_then_fail() {
     let dir = tempfile::tempdir().unwrap();
-    let plugins = dir.path().join("plugins");
-    std::fs::create_dir_all(&plugins).unwrap();
-    std::fs::copy(guest("misbehave"), plugins.join("misbehave.wasm")).unwrap();
+    let plugins = plugin_dir(dir.path(), &["misbehave"]);
     let w = Worker::start(&dir.path().join("w"), &[("plugin.path", plugins.to_str().unwrap())]);
 
     // Two failures, a generous timeout: retried, stays RUNNING, then produces.

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use serde_json::json;
-use worker::{Worker, guest};
+use worker::{Worker, guest, plugin_dir};
 
 #[test]
 fn plugin_path_components_are_listed_and_corrupt_files_are_skipped() {
@@ -40,9 +40,7 @@ fn plugin_path_components_are_listed_and_corrupt_files_are_skipped() {
 #[test]
 fn a_restart_reuses_the_compile_cache_and_sigterm_exits_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let plugins = dir.path().join("plugins");
-    std::fs::create_dir_all(&plugins).unwrap();
-    std::fs::copy(guest("minimal"), plugins.join("minimal.wasm")).unwrap();
+    let plugins = plugin_dir(dir.path(), &["minimal"]);
     let props = [("plugin.path", plugins.to_str().unwrap())];
 
     let mut first = Worker::start(&dir.path().join("w"), &props);

@@ -29,12 +29,17 @@ const VERSION: u8 = 1;
 impl LogRecord {
     /// Encodes the record (the topic is the table key, not repeated).
     pub fn encode(&self) -> Vec<u8> {
+        self.encode_appended_at(self.appended_ms)
+    }
+
+    /// Encodes the record with `appended_ms` as its append time.
+    pub fn encode_appended_at(&self, appended_ms: i64) -> Vec<u8> {
         let mut out =
             Vec::with_capacity(32 + self.key.as_ref().map_or(0, Vec::len) + self.value.as_ref().map_or(0, Vec::len));
         out.push(VERSION);
         put_opt_i64(&mut out, self.partition.map(i64::from));
         put_opt_i64(&mut out, self.timestamp);
-        put_opt_i64(&mut out, Some(self.appended_ms));
+        put_opt_i64(&mut out, Some(appended_ms));
         put_opt_bytes(&mut out, self.key.as_deref());
         put_opt_bytes(&mut out, self.value.as_deref());
         out.extend_from_slice(&(self.headers.len() as u32).to_le_bytes());

@@ -183,7 +183,7 @@ impl StateStore for RedbStore {
                     Some(p) => *p,
                     None => heads.get(topic).map_err(db_err)?.map_or(0, |g| g.value()),
                 };
-                let encoded = LogRecord { appended_ms: now, ..record.clone() }.encode();
+                let encoded = record.encode_appended_at(now);
                 log.insert((topic, position), encoded.as_slice()).map_err(db_err)?;
                 next.insert(topic, position + 1);
                 *added.entry(topic).or_insert(0) += encoded.len() as u64;

@@ -27,6 +27,16 @@ pub fn guest(var: &str) -> PathBuf {
     PathBuf::from(path)
 }
 
+/// A `plugin.path` folder under `dir` holding the named guests as `NAME.wasm`.
+pub fn plugin_dir(dir: &Path, guests: &[&str]) -> PathBuf {
+    let plugins = dir.join("plugins");
+    fs::create_dir_all(&plugins).expect("creating the plugin folder");
+    for name in guests {
+        fs::copy(guest(name), plugins.join(format!("{name}.wasm"))).expect("copying a guest");
+    }
+    plugins
+}
+
 /// A running worker.
 pub struct Worker {
     child: Option<Child>,

@@ -17,38 +17,67 @@
 
 use std::fmt::Write as _;
 
+/// A binary floating-point type Java renders with `toString`.
+trait JavaFloat: Copy + std::fmt::Display + std::fmt::LowerExp {
+    fn is_finite(self) -> bool;
+    fn is_nan(self) -> bool;
+    fn is_sign_negative(self) -> bool;
+    /// |v| as f64, only to pick plain or scientific notation.
+    fn magnitude(self) -> f64;
+}
+
+impl JavaFloat for f64 {
+    fn is_finite(self) -> bool {
+        f64::is_finite(self)
+    }
+    fn is_nan(self) -> bool {
+        f64::is_nan(self)
+    }
+    fn is_sign_negative(self) -> bool {
+        f64::is_sign_negative(self)
+    }
+    fn magnitude(self) -> f64 {
+        self.abs()
+    }
+}
+
+impl JavaFloat for f32 {
+    fn is_finite(self) -> bool {
+        f32::is_finite(self)
+    }
+    fn is_nan(self) -> bool {
+        f32::is_nan(self)
+    }
+    fn is_sign_negative(self) -> bool {
+        f32::is_sign_negative(self)
+    }
+    fn magnitude(self) -> f64 {
+        f64::from(self.abs())
+    }
+}
+
 /// Appends a double as Java's `Double.toString` writes it. Non-finite
 /// values are written as Jackson writes them by default: the quoted
 /// strings `"NaN"`, `"Infinity"`, `"-Infinity"`.
 pub fn write_double(out: &mut String, v: f64) {
-    if !v.is_finite() {
-        out.push_str(non_finite(v.is_nan(), v > 0.0));
-        return;
-    }
-    if v == 0.0 {
-        out.push_str(if v.is_sign_negative() { "-0.0" } else { "0.0" });
-        return;
-    }
-    let abs = v.abs();
-    if (1e-3..1e7).contains(&abs) {
-        plain(out, format_args!("{v}"));
-    } else {
-        scientific(out, format_args!("{v:e}"), format_args!("{v:.1e}"));
-    }
+    write_java(out, v);
 }
 
-/// Appends a float as Java's `Float.toString` writes it (see [`write_double`]).
+/// Appends a float as Java's `Float.toString` writes it, from its 32-bit
+/// value (see [`write_double`]).
 pub fn write_float(out: &mut String, v: f32) {
+    write_java(out, v);
+}
+
+fn write_java<F: JavaFloat>(out: &mut String, v: F) {
     if !v.is_finite() {
-        out.push_str(non_finite(v.is_nan(), v > 0.0));
+        out.push_str(non_finite(v.is_nan(), !v.is_sign_negative()));
         return;
     }
-    if v == 0.0 {
+    let magnitude = v.magnitude();
+    if magnitude == 0.0 {
         out.push_str(if v.is_sign_negative() { "-0.0" } else { "0.0" });
-        return;
-    }
-    let abs = v.abs();
-    if (1e-3..1e7).contains(&abs) {
+    } else if (1e-3..1e7).contains(&magnitude) {
         plain(out, format_args!("{v}"));
     } else {
         scientific(out, format_args!("{v:e}"), format_args!("{v:.1e}"));
