@@ -52,8 +52,22 @@ pub struct WorkerConfig {
     pub key_schemas_enable: bool,
     /// `value.converter.schemas.enable`.
     pub value_schemas_enable: bool,
-    /// `offset.flush.interval.ms` (offsets are committed with each batch; kept for reporting).
+    /// `offset.flush.interval.ms`: how often offsets of records Kafka
+    /// acknowledged are committed (the embedded log commits with each batch).
     pub offset_flush_interval_ms: u64,
+    /// `offset.flush.timeout.ms`: how long a stopping task waits for
+    /// outstanding records before committing what was delivered.
+    pub offset_flush_timeout_ms: u64,
+    /// `topic.creation.enable`: whether connectors may create their topics.
+    pub topic_creation_enable: bool,
+    /// `connector.client.config.override.policy`.
+    pub override_policy: crate::sink::OverridePolicy,
+    /// Kafka client keys as written: `bootstrap.servers`, `security.protocol`,
+    /// `ssl.*`, `sasl.*`, `producer.*`, `admin.*`.
+    pub client_props: BTreeMap<String, String>,
+    /// Every property as written (for converter settings such as
+    /// `value.converter.decimal.format`).
+    pub props: BTreeMap<String, String>,
     /// `weir.sandbox.allowed.endpoints`: the operator's allow-list
     /// (`host`, `host:port`, or `*`); intersected with what each connector's
     /// config names.
@@ -68,6 +82,8 @@ pub struct WorkerConfig {
     /// `weir.log.retention.ms`: age of embedded-log records by timestamp
     /// (default 7 days, as Kafka's `retention.ms`; -1 keeps everything).
     pub log_retention_ms: Option<i64>,
+    /// `weir.store.cache.bytes`: redb's page cache (default 32 MiB).
+    pub store_cache_bytes: u64,
     /// `weir.log.retention.check.interval.ms`: how often retention runs.
     pub log_retention_check_ms: u64,
     /// The `worker_id` shown in statuses: advertised host:port.
@@ -90,12 +106,17 @@ const KNOWN: &[&str] = &[
     "key.converter.schemas.enable",
     "value.converter.schemas.enable",
     "offset.flush.interval.ms",
+    "offset.flush.timeout.ms",
+    "topic.creation.enable",
+    "connector.client.config.override.policy",
+    "security.protocol",
     "weir.sandbox.allowed.endpoints",
     "weir.sandbox.memory.max.bytes",
     "weir.sandbox.cpu.max.ms",
     "rest.advertised.host.name",
     "rest.advertised.port",
     "weir.log.retention.bytes",
+    "weir.store.cache.bytes",
     "weir.log.retention.ms",
     "weir.log.retention.check.interval.ms",
 ];
@@ -178,16 +199,35 @@ impl WorkerConfig {
             key_schemas_enable: bool_of("key.converter.schemas.enable", true)?,
             value_schemas_enable: bool_of("value.converter.schemas.enable", true)?,
             offset_flush_interval_ms: u64_of("offset.flush.interval.ms", 60_000)?,
+            offset_flush_timeout_ms: u64_of("offset.flush.timeout.ms", 5_000)?,
+            topic_creation_enable: bool_of("topic.creation.enable", true)?,
+            override_policy: {
+                let class = get("connector.client.config.override.policy").unwrap_or("All");
+                crate::sink::OverridePolicy::from_class(class).ok_or_else(|| ConfigError::Invalid {
+                    key: "connector.client.config.override.policy".into(),
+                    value: class.into(),
+                    reason: "expected All, Principal or None".into(),
+                })?
+            },
+            props: props.clone(),
+            client_props: props.iter().filter(|(k, _)| is_client_key(k)).map(|(k, v)| (k.clone(), v.clone())).collect(),
             allowed_endpoints: allowed,
             memory_max_bytes: u64_of("weir.sandbox.memory.max.bytes", 256 * 1024 * 1024)?,
             cpu_max_ms: u64_of("weir.sandbox.cpu.max.ms", 10_000)?,
             worker_id: format!("{host}:{port}"),
             log_retention_bytes: limit("weir.log.retention.bytes", 1 << 30)?.map(|v| v as u64),
             log_retention_ms: limit("weir.log.retention.ms", 7 * 24 * 3600 * 1000)?,
+            store_cache_bytes: u64_of("weir.store.cache.bytes", 32 << 20)?,
             log_retention_check_ms: u64_of("weir.log.retention.check.interval.ms", 30_000)?.max(10),
             ignored_keys: props
                 .keys()
-                .filter(|k| !KNOWN.contains(&k.as_str()) && !k.starts_with("config.providers"))
+                .filter(|k| {
+                    !KNOWN.contains(&k.as_str())
+                        && !k.starts_with("config.providers")
+                        && !k.starts_with("key.converter.")
+                        && !k.starts_with("value.converter.")
+                        && !is_client_key(k)
+                })
                 .cloned()
                 .collect(),
             providers: crate::providers::ConfigProviders::from_properties(props).map_err(|e| ConfigError::Invalid {
@@ -197,6 +237,12 @@ impl WorkerConfig {
             })?,
         })
     }
+}
+
+/// Keys that configure the Kafka clients.
+fn is_client_key(key: &str) -> bool {
+    ["bootstrap.servers", "security.protocol", "client.dns.lookup"].contains(&key)
+        || ["ssl.", "sasl.", "producer.", "admin."].iter().any(|p| key.starts_with(p))
 }
 
 /// Parses the first listener, `http://host:port` (`http://:8083` binds all interfaces).

@@ -35,6 +35,8 @@ pub enum Converter {
     Json {
         /// `schemas.enable`.
         schemas: bool,
+        /// `decimal.format=NUMERIC`: decimals as JSON numbers, not base64 bytes.
+        numeric_decimals: bool,
     },
     /// `org.apache.kafka.connect.storage.StringConverter`.
     String,
@@ -43,38 +45,46 @@ pub enum Converter {
 }
 
 impl Converter {
+    /// JsonConverter with `schemas.enable` and the default `decimal.format=BASE64`.
+    pub fn json(schemas: bool) -> Self {
+        Self::Json { schemas, numeric_decimals: false }
+    }
+
     /// The converter for a class name (full or simple) and its
     /// `schemas.enable` setting.
     pub fn from_class(class: &str, schemas_enable: bool) -> Result<Self, ConvertError> {
         let simple = class.rsplit('.').next().unwrap_or(class);
         match simple {
-            "JsonConverter" => Ok(Self::Json { schemas: schemas_enable }),
+            "JsonConverter" => Ok(Self::json(schemas_enable)),
             "StringConverter" => Ok(Self::String),
             "ByteArrayConverter" => Ok(Self::ByteArray),
             _ => Err(ConvertError::UnknownClass(class.to_string())),
         }
     }
 
-    /// Converts a key or value; `None` (null) stays `None`.
+    /// Converts a key or value as Kafka Connect's `fromConnectData` does:
+    /// no data, or a null value without a schema, is a null (tombstone).
     pub fn convert(&self, data: Option<&Data>) -> Result<Option<Vec<u8>>, ConvertError> {
         let Some(data) = data else { return Ok(None) };
+        if data.schema.is_none() && data.value == Value::Null {
+            return Ok(None);
+        }
         match self {
-            Self::Json { schemas } => {
+            Self::Json { schemas, numeric_decimals } => {
                 let mut out = String::with_capacity(128);
+                let mut w = Writer { out: &mut out, numeric_decimals: *numeric_decimals };
                 if *schemas {
-                    out.push_str("{\"schema\":");
+                    w.out.push_str("{\"schema\":");
                     match &data.schema {
-                        Some(schema) => out.push_str(schema_json(schema)),
-                        None => out.push_str("null"),
+                        Some(schema) => w.out.push_str(schema_json(schema)),
+                        None => w.out.push_str("null"),
                     }
-                    out.push_str(",\"payload\":");
-                    write_payload(&mut out, data.schema.as_deref(), &data.value)?;
-                    out.push('}');
+                    w.out.push_str(",\"payload\":");
+                    w.payload(data.schema.as_deref(), &data.value)?;
+                    w.out.push('}');
                 } else {
-                    if data.value == Value::Null {
-                        return Ok(None);
-                    }
-                    write_payload(&mut out, data.schema.as_deref(), &data.value)?;
+                    // A schema with a null value still writes the JSON `null`, as Kafka's does.
+                    w.payload(data.schema.as_deref(), &data.value)?;
                 }
                 Ok(Some(out.into_bytes()))
             }
@@ -83,7 +93,7 @@ impl Converter {
                 Value::String(s) => Ok(Some(s.clone().into_bytes())),
                 other => {
                     let mut out = String::new();
-                    write_payload(&mut out, data.schema.as_deref(), other)?;
+                    Writer { out: &mut out, numeric_decimals: true }.payload(data.schema.as_deref(), other)?;
                     Ok(Some(out.into_bytes()))
                 }
             },
@@ -94,6 +104,34 @@ impl Converter {
             },
         }
     }
+}
+
+/// A header value as Kafka Connect's `SimpleHeaderConverter` writes it:
+/// strings as they are, bytes as base64, numbers and booleans as Java
+/// prints them, structs, maps and arrays as JSON; null stays null.
+pub fn header_bytes(data: Option<&Data>) -> Result<Option<Vec<u8>>, ConvertError> {
+    let Some(data) = data else { return Ok(None) };
+    match &data.value {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s.clone().into_bytes())),
+        Value::Bytes(b) if !is_decimal(data.schema.as_deref()) => {
+            let mut out = String::new();
+            weir_json::write_base64(&mut out, b);
+            Ok(Some(out.into_bytes()))
+        }
+        other => {
+            let mut out = String::new();
+            Writer { out: &mut out, numeric_decimals: true }.payload(data.schema.as_deref(), other)?;
+            Ok(Some(out.into_bytes()))
+        }
+    }
+}
+
+/// Kafka's `Decimal` logical type name.
+const DECIMAL: &str = "org.apache.kafka.connect.data.Decimal";
+
+fn is_decimal(schema: Option<&Schema>) -> bool {
+    schema.is_some_and(|s| s.name.as_deref() == Some(DECIMAL))
 }
 
 /// The schema as JsonConverter renders it, built once per schema.
@@ -154,109 +192,110 @@ fn schema_value(schema: &Schema) -> serde_json::Value {
     serde_json::Value::Object(obj)
 }
 
-fn write_str(out: &mut String, s: &str) {
-    weir_json::write_string(out, s);
+/// Writes a payload; carries the converter's `decimal.format`.
+struct Writer<'a> {
+    out: &'a mut String,
+    numeric_decimals: bool,
 }
 
-fn write_payload(out: &mut String, schema: Option<&Schema>, value: &Value) -> Result<(), ConvertError> {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int8(v) => write!(out, "{v}").unwrap_or(()),
-        Value::Int16(v) => write!(out, "{v}").unwrap_or(()),
-        Value::Int32(v) => write!(out, "{v}").unwrap_or(()),
-        Value::Int64(v) => write!(out, "{v}").unwrap_or(()),
-        Value::Float32(v) => weir_json::write_float(out, *v),
-        Value::Float64(v) => weir_json::write_double(out, *v),
-        Value::String(s) => write_str(out, s),
-        Value::Bytes(b) => {
-            out.push('"');
-            base64_into(out, b);
-            out.push('"');
-        }
-        Value::Struct(fields) => {
-            let schema = schema.ok_or_else(|| ConvertError::Mismatch("a struct value needs a schema".into()))?;
-            if schema.fields.len() != fields.len() {
-                return Err(ConvertError::Mismatch(format!(
-                    "struct {} has {} fields but the value has {}",
-                    schema.name.as_deref().unwrap_or("(unnamed)"),
-                    schema.fields.len(),
-                    fields.len()
-                )));
+impl Writer<'_> {
+    fn payload(&mut self, schema: Option<&Schema>, value: &Value) -> Result<(), ConvertError> {
+        match value {
+            Value::Null => self.out.push_str("null"),
+            Value::Boolean(b) => self.out.push_str(if *b { "true" } else { "false" }),
+            Value::Int8(v) => write!(self.out, "{v}").unwrap_or(()),
+            Value::Int16(v) => write!(self.out, "{v}").unwrap_or(()),
+            Value::Int32(v) => write!(self.out, "{v}").unwrap_or(()),
+            Value::Int64(v) => write!(self.out, "{v}").unwrap_or(()),
+            Value::Float32(v) => weir_json::write_float(self.out, *v),
+            Value::Float64(v) => weir_json::write_double(self.out, *v),
+            Value::String(s) => weir_json::write_string(self.out, s),
+            Value::Bytes(b) if self.numeric_decimals && is_decimal(schema) => {
+                let scale = schema
+                    .and_then(|s| s.parameters.iter().find(|(k, _)| k == "scale"))
+                    .and_then(|(_, v)| v.parse::<i32>().ok())
+                    .ok_or_else(|| {
+                        ConvertError::Mismatch("a Decimal schema needs an integer scale parameter".into())
+                    })?;
+                weir_json::write_big_decimal(self.out, b, scale);
             }
-            out.push('{');
-            for (i, ((name, field_schema), field)) in schema.fields.iter().zip(fields).enumerate() {
-                if i > 0 {
-                    out.push(',');
+            Value::Bytes(b) => {
+                self.out.push('"');
+                weir_json::write_base64(self.out, b);
+                self.out.push('"');
+            }
+            Value::Struct(fields) => {
+                let schema = schema.ok_or_else(|| ConvertError::Mismatch("a struct value needs a schema".into()))?;
+                if schema.fields.len() != fields.len() {
+                    return Err(ConvertError::Mismatch(format!(
+                        "struct {} has {} fields but the value has {}",
+                        schema.name.as_deref().unwrap_or("(unnamed)"),
+                        schema.fields.len(),
+                        fields.len()
+                    )));
                 }
-                write_str(out, name);
-                out.push(':');
-                write_payload(out, Some(field_schema), field)?;
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            let element = schema.and_then(|s| s.value_schema.as_deref());
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_payload(out, element, item)?;
-            }
-            out.push(']');
-        }
-        Value::Map(entries) => {
-            let key_schema = schema.and_then(|s| s.key_schema.as_deref());
-            let value_schema = schema.and_then(|s| s.value_schema.as_deref());
-            let string_keys = entries.iter().all(|(k, _)| matches!(k, Value::String(_)));
-            if string_keys {
-                out.push('{');
-                for (i, (k, v)) in entries.iter().enumerate() {
+                self.out.push('{');
+                for (i, ((name, field_schema), field)) in schema.fields.iter().zip(fields).enumerate() {
                     if i > 0 {
-                        out.push(',');
+                        self.out.push(',');
                     }
-                    write_payload(out, key_schema, k)?;
-                    out.push(':');
-                    write_payload(out, value_schema, v)?;
+                    weir_json::write_string(self.out, name);
+                    self.out.push(':');
+                    self.payload(Some(field_schema), field)?;
                 }
-                out.push('}');
-            } else {
-                out.push('[');
-                for (i, (k, v)) in entries.iter().enumerate() {
+                self.out.push('}');
+            }
+            Value::Array(items) => {
+                let element = schema.and_then(|s| s.value_schema.as_deref());
+                self.out.push('[');
+                for (i, item) in items.iter().enumerate() {
                     if i > 0 {
-                        out.push(',');
+                        self.out.push(',');
                     }
-                    out.push('[');
-                    write_payload(out, key_schema, k)?;
-                    out.push(',');
-                    write_payload(out, value_schema, v)?;
-                    out.push(']');
+                    self.payload(element, item)?;
                 }
-                out.push(']');
+                self.out.push(']');
+            }
+            Value::Map(entries) => {
+                let key_schema = schema.and_then(|s| s.key_schema.as_deref());
+                let value_schema = schema.and_then(|s| s.value_schema.as_deref());
+                let string_keys = entries.iter().all(|(k, _)| matches!(k, Value::String(_)));
+                if string_keys {
+                    self.out.push('{');
+                    for (i, (k, v)) in entries.iter().enumerate() {
+                        if i > 0 {
+                            self.out.push(',');
+                        }
+                        self.payload(key_schema, k)?;
+                        self.out.push(':');
+                        self.payload(value_schema, v)?;
+                    }
+                    self.out.push('}');
+                } else {
+                    self.out.push('[');
+                    for (i, (k, v)) in entries.iter().enumerate() {
+                        if i > 0 {
+                            self.out.push(',');
+                        }
+                        self.out.push('[');
+                        self.payload(key_schema, k)?;
+                        self.out.push(',');
+                        self.payload(value_schema, v)?;
+                        self.out.push(']');
+                    }
+                    self.out.push(']');
+                }
             }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Standard base64 with padding, as Jackson writes `byte[]`.
 pub fn base64(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    base64_into(&mut out, bytes);
+    weir_json::write_base64(&mut out, bytes);
     out
-}
-
-fn base64_into(out: &mut String, bytes: &[u8]) {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        out.push(ALPHABET[(n >> 18) as usize & 63] as char);
-        out.push(ALPHABET[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 { ALPHABET[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if chunk.len() > 2 { ALPHABET[n as usize & 63] as char } else { '=' });
-    }
 }
 
 #[cfg(test)]
@@ -305,12 +344,12 @@ mod tests {
         );
         let data =
             Data { schema: Some(schema), value: Value::Struct(vec![Value::Int64(7), Value::Bytes(b"hi!?".to_vec())]) };
-        let bytes = Converter::Json { schemas: true }.convert(Some(&data)).unwrap().unwrap();
+        let bytes = Converter::json(true).convert(Some(&data)).unwrap().unwrap();
         assert_eq!(
             String::from_utf8(bytes).unwrap(),
             r#"{"schema":{"type":"struct","fields":[{"type":"int64","optional":false,"field":"id"},{"type":"bytes","optional":false,"field":"b"}],"optional":false,"name":"ksql.users"},"payload":{"id":7,"b":"aGkhPw=="}}"#
         );
-        let plain = Converter::Json { schemas: false }.convert(Some(&data)).unwrap().unwrap();
+        let plain = Converter::json(false).convert(Some(&data)).unwrap().unwrap();
         assert_eq!(String::from_utf8(plain).unwrap(), r#"{"id":7,"b":"aGkhPw=="}"#);
     }
 
@@ -318,7 +357,7 @@ mod tests {
     fn struct_with_wrong_field_count_is_an_error() {
         let schema = structure(None, vec![("a".into(), prim(SchemaType::Int32))]);
         let data = Data { schema: Some(schema), value: Value::Struct(vec![]) };
-        assert!(matches!(Converter::Json { schemas: true }.convert(Some(&data)), Err(ConvertError::Mismatch(_))));
+        assert!(matches!(Converter::json(true).convert(Some(&data)), Err(ConvertError::Mismatch(_))));
     }
 
     #[test]
@@ -331,6 +370,6 @@ mod tests {
 
     #[test]
     fn null_stays_null() {
-        assert_eq!(Converter::Json { schemas: true }.convert(None).unwrap(), None);
+        assert_eq!(Converter::json(true).convert(None).unwrap(), None);
     }
 }

@@ -435,6 +435,8 @@ pub fn validate(
         }
         configs.push(ConfigInfo { definition: Some(def.clone()), value });
     }
+    // Per-alias transform and predicate keys follow the framework keys, as in Kafka Connect.
+    configs.extend(crate::transforms::config_infos(config));
     for own in plugin_keys {
         if framework.iter().any(|f| f.name == own.name) {
             continue;
@@ -459,6 +461,27 @@ pub fn validate(
     }
     let error_count = configs.iter().map(|c| c.value.errors.len()).sum();
     ConfigInfos { name: class_as_supplied.to_string(), error_count, groups, configs }
+}
+
+/// Adds problems found beyond single keys (override policy, topic
+/// creation) to the keys they concern, or as entries of their own.
+pub fn add_problems(infos: &mut ConfigInfos, problems: Vec<(String, String)>) {
+    for (key, message) in problems {
+        infos.error_count += 1;
+        match infos.configs.iter_mut().find(|c| c.value.name == key) {
+            Some(c) => c.value.errors.push(message),
+            None => infos.configs.push(ConfigInfo {
+                definition: None,
+                value: ConfigValueInfo {
+                    name: key,
+                    value: None,
+                    recommended_values: Vec::new(),
+                    errors: vec![message],
+                    visible: true,
+                },
+            }),
+        }
+    }
 }
 
 fn host_value(def: &ConfigKeyDef, config: &BTreeMap<String, String>) -> ConfigValueInfo {

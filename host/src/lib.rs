@@ -14,6 +14,8 @@
 //! - [`runtime`]: wasmtime, the plugin contract, the sandbox.
 //! - [`store`]: durable state and the embedded log.
 //! - [`convert`]: Kafka Connect converters.
+//! - [`transforms`]: single message transforms and predicates.
+//! - [`sink`]: delivery to the embedded log or Kafka, and when offsets move.
 //! - [`config`]: the worker's properties.
 
 pub mod api;
@@ -25,7 +27,9 @@ pub mod plugin;
 pub mod providers;
 pub mod record;
 pub mod runtime;
+pub mod sink;
 pub mod store;
 pub mod supervisor;
 pub mod task;
 pub mod telemetry;
+pub mod transforms;

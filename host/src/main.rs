@@ -10,7 +10,6 @@ use weir::config::WorkerConfig;
 use weir::runtime::Runtime;
 use weir::store::{RedbStore, StateStore};
 use weir::supervisor::Supervisor;
-
 fn main() -> anyhow::Result<()> {
     weir::telemetry::init();
 
@@ -33,8 +32,9 @@ fn main() -> anyhow::Result<()> {
     for key in &config.ignored_keys {
         tracing::warn!(key, "worker config key is not used by weir; ignoring it");
     }
-    if let Some(servers) = &config.bootstrap_servers {
-        tracing::warn!(bootstrap.servers = %servers, "Kafka delivery is not in this build yet; records go to the embedded log");
+    match &config.bootstrap_servers {
+        Some(servers) => tracing::info!(bootstrap.servers = %servers, "delivering to Kafka"),
+        None => tracing::info!("no bootstrap.servers: delivering to the embedded log"),
     }
 
     std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
@@ -42,14 +42,30 @@ fn main() -> anyhow::Result<()> {
         std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     }
     let store: Arc<dyn StateStore> = Arc::new(
-        RedbStore::open(&config.state_file).with_context(|| format!("opening {}", config.state_file.display()))?,
+        RedbStore::open_with_cache(&config.state_file, config.store_cache_bytes as usize)
+            .with_context(|| format!("opening {}", config.state_file.display()))?,
     );
     let mut runtime =
         Runtime::new(Some(config.data_dir.join("compile-cache"))).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     runtime.load_all(&config.plugin_path);
     let runtime = Arc::new(runtime);
 
-    let cluster_id = store.cluster_id()?;
+    let cluster_id = match &config.bootstrap_servers {
+        None => store.cluster_id()?,
+        Some(servers) => {
+            let asked = weir::sink::admin_settings(&config.client_props)
+                .map_err(weir::sink::SinkError::from)
+                .and_then(|admin| weir::sink::cluster_id(&admin, Duration::from_secs(10)));
+            match asked {
+                Ok(id) => id,
+                Err(e) => {
+                    // Tasks wait for the cluster; the REST API should not.
+                    tracing::warn!(bootstrap = %servers, error = %e, "cannot reach the Kafka cluster yet; reporting the local cluster id");
+                    store.cluster_id()?
+                }
+            }
+        }
+    };
     spawn_retention(store.clone(), &config);
     let supervisor = Arc::new(Supervisor::new(runtime, store, config.clone()));
     supervisor.restore()?;

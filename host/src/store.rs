@@ -105,6 +105,10 @@ pub trait StateStore: Send + Sync {
         offsets: &[OffsetEntry],
     ) -> StoreResult<Vec<u64>>;
 
+    /// Advances `offsets` and records `topics` as active, in one durable
+    /// transaction (delivery to Kafka, where the records are not ours to keep).
+    fn commit_offsets(&self, connector: &str, offsets: &[OffsetEntry], topics: &[String]) -> StoreResult<()>;
+
     /// Sets (`Some`) or removes (`None`) committed offsets, as
     /// `PATCH /connectors/{c}/offsets` does.
     fn alter_offsets(&self, connector: &str, entries: &[(String, Option<String>)]) -> StoreResult<()>;

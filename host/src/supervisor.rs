@@ -17,8 +17,10 @@ use crate::convert::Converter;
 use crate::framework::ConfigInfos;
 use crate::plugin::{ConnectorDescriptor, ConnectorKind};
 use crate::runtime::{DisplayChain, Grants, HostServices, Limits, LoadedPlugin, Runtime};
+use crate::sink::{Delivery, KafkaSettings, TopicCreation, producer_settings};
 use crate::store::{OffsetEntry, StateStore, StoreError, StoredConnector, TargetState};
-use crate::task::{self, RetryPolicy, State, Status, TaskControl, TaskSpec};
+use crate::task::{self, ErrorPolicy, RetryPolicy, State, Status, TaskControl, TaskSpec};
+use crate::transforms::Chain;
 
 /// Errors with Kafka Connect's REST consequences.
 #[derive(Debug, thiserror::Error)]
@@ -124,13 +126,17 @@ pub struct Supervisor {
 }
 
 /// Framework keys every connector accepts, validated by the host.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Framework {
     tasks_max: u32,
     retry: RetryPolicy,
+    errors: ErrorPolicy,
     key_converter: Converter,
     value_converter: Converter,
     limits: Limits,
+    delivery: Delivery,
+    /// The resolved connector config (its transforms and predicates).
+    config: Arc<BTreeMap<String, String>>,
 }
 
 impl Supervisor {
@@ -302,6 +308,9 @@ impl Supervisor {
             }],
         };
         let mut infos = crate::framework::validate(class, descriptor.kind, config, &descriptor.config_keys, values);
+        if let Err(problems) = delivery(config, &self.worker, &ErrorPolicy::default()) {
+            crate::framework::add_problems(&mut infos, problems);
+        }
         // Report placeholders, never what they resolve to.
         for c in &mut infos.configs {
             if let Some(raw_value) = raw.get(&c.value.name).filter(|v| v.contains("${"))
@@ -439,6 +448,10 @@ impl Supervisor {
             key_converter: runner.fw.key_converter,
             value_converter: runner.fw.value_converter,
             retry: runner.fw.retry,
+            errors: runner.fw.errors,
+            connector_config: runner.fw.config.clone(),
+            delivery: runner.fw.delivery.clone(),
+            flush_timeout: Duration::from_millis(self.worker.offset_flush_timeout_ms),
             runtime: self.runtime.clone(),
             store: self.store.clone(),
         };
@@ -858,23 +871,38 @@ fn framework(config: &BTreeMap<String, String>, worker: &WorkerConfig) -> Result
     };
     let memory = long("weir.sandbox.memory.max.bytes", worker.memory_max_bytes as i64, 1 << 20) as u64;
     let cpu = long("weir.sandbox.cpu.max.ms", worker.cpu_max_ms as i64, 1) as u64;
-    let mut converter = |prefix: &str, class_default: &str, schemas_default: bool| -> Converter {
+    let mut flag = |key: &str, default: bool| -> bool {
+        match config.get(key).or_else(|| worker.props.get(key)).map(|v| v.trim().to_ascii_lowercase()) {
+            None => default,
+            Some(v) if v == "true" => true,
+            Some(v) if v == "false" => false,
+            Some(v) => {
+                errors.push(invalid(key, &v, "Expected value to be either true or false"));
+                default
+            }
+        }
+    };
+    let key_schemas = flag("key.converter.schemas.enable", worker.key_schemas_enable);
+    let value_schemas = flag("value.converter.schemas.enable", worker.value_schemas_enable);
+    let error_policy = ErrorPolicy {
+        tolerate_all: config.get("errors.tolerance").is_some_and(|v| v.trim().eq_ignore_ascii_case("all")),
+        log: flag("errors.log.enable", false),
+        include_messages: flag("errors.log.include.messages", false),
+    };
+    let mut converter = |prefix: &str, class_default: &str, schemas: bool| -> Converter {
         let class = config.get(&format!("{prefix}.converter")).map_or(class_default, |s| s.as_str());
-        let schemas =
-            match config.get(&format!("{prefix}.converter.schemas.enable")).map(|s| s.trim().to_ascii_lowercase()) {
-                None => schemas_default,
-                Some(v) if v == "true" => true,
-                Some(v) if v == "false" => false,
-                Some(v) => {
-                    errors.push(invalid(
-                        &format!("{prefix}.converter.schemas.enable"),
-                        &v,
-                        "Expected value to be either true or false",
-                    ));
-                    schemas_default
-                }
-            };
+        let format_key = format!("{prefix}.converter.decimal.format");
+        let numeric = match config.get(&format_key).or_else(|| worker.props.get(&format_key)).map(|v| v.trim()) {
+            None => false,
+            Some(v) if v.eq_ignore_ascii_case("BASE64") => false,
+            Some(v) if v.eq_ignore_ascii_case("NUMERIC") => true,
+            Some(v) => {
+                errors.push(invalid(&format_key, v, "String must be one of: BASE64, NUMERIC"));
+                false
+            }
+        };
         match Converter::from_class(class, schemas) {
+            Ok(Converter::Json { schemas, .. }) => Converter::Json { schemas, numeric_decimals: numeric },
             Ok(c) => c,
             Err(e) => {
                 errors.push(invalid(
@@ -882,20 +910,71 @@ fn framework(config: &BTreeMap<String, String>, worker: &WorkerConfig) -> Result
                     class,
                     &format!("Class {class} could not be found ({e})"),
                 ));
-                Converter::Json { schemas }
+                Converter::json(schemas)
             }
         }
     };
-    let key_converter = converter("key", &worker.key_converter, worker.key_schemas_enable);
-    let value_converter = converter("value", &worker.value_converter, worker.value_schemas_enable);
+    let key_converter = converter("key", &worker.key_converter, key_schemas);
+    let value_converter = converter("value", &worker.value_converter, value_schemas);
+    if let Err(problems) = Chain::from_config(config) {
+        errors.extend(problems.into_iter().map(|p| p.message));
+    }
+    let delivery = match delivery(config, worker, &error_policy) {
+        Ok(d) => d,
+        Err(problems) => {
+            errors.extend(problems.into_iter().map(|(_, message)| message));
+            Delivery::Embedded
+        }
+    };
     if !errors.is_empty() {
         return Err(errors);
     }
     Ok(Framework {
         tasks_max,
         retry,
+        errors: error_policy,
         key_converter,
         value_converter,
         limits: Limits { memory_bytes: memory, cpu_per_call: Duration::from_millis(cpu) },
+        delivery,
+        config: Arc::new(config.clone()),
     })
+}
+
+/// Where a connector's records go: Kafka when the worker has
+/// `bootstrap.servers`, else the embedded log. Problems are `(key, message)`.
+fn delivery(
+    config: &BTreeMap<String, String>,
+    worker: &WorkerConfig,
+    errors: &ErrorPolicy,
+) -> Result<Delivery, Vec<(String, String)>> {
+    let mut problems = worker.override_policy.violations(config);
+    let topic_creation = match TopicCreation::from_config(config, worker.topic_creation_enable) {
+        Ok(t) => t,
+        Err(e) => {
+            problems.extend(e);
+            None
+        }
+    };
+    if worker.bootstrap_servers.is_none() {
+        return if problems.is_empty() { Ok(Delivery::Embedded) } else { Err(problems) };
+    }
+    let producer = producer_settings(&worker.client_props, config, worker.override_policy)
+        .map_err(|e| vec![("producer.override".to_string(), e.to_string())]);
+    let admin =
+        crate::sink::admin_settings(&worker.client_props).map_err(|e| vec![("admin".to_string(), e.to_string())]);
+    match (producer, admin) {
+        (Ok(producer), Ok(admin)) if problems.is_empty() => Ok(Delivery::Kafka(KafkaSettings {
+            producer,
+            admin,
+            topic_creation,
+            flush_interval: Duration::from_millis(worker.offset_flush_interval_ms),
+            tolerate_errors: errors.tolerate_all,
+        })),
+        (p, a) => {
+            problems.extend(p.err().into_iter().flatten());
+            problems.extend(a.err().into_iter().flatten());
+            Err(problems)
+        }
+    }
 }

@@ -11,8 +11,11 @@ use std::time::{Duration, Instant};
 
 use crate::convert::Converter;
 use crate::plugin::ConnectorError;
-use crate::runtime::{DisplayChain, Grants, HostServices, Limits, LoadedPlugin, Runtime};
+use crate::record::SourceRecord;
+use crate::runtime::{DisplayChain, Grants, HostServices, Instance, Limits, LoadedPlugin, Runtime, TaskRef};
+use crate::sink::{Delivery, Outgoing};
 use crate::store::{LogRecord, OffsetEntry, StateStore};
+use crate::transforms::Chain;
 
 /// Connector and task states, as Kafka Connect names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +118,18 @@ impl RetryState {
     }
 }
 
+/// Kafka Connect's error handling for records that fail a stage
+/// (`errors.tolerance`, `errors.log.enable`, `errors.log.include.messages`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ErrorPolicy {
+    /// `errors.tolerance=all`: skip the record (its offset still advances).
+    pub tolerate_all: bool,
+    /// Log each failure.
+    pub log: bool,
+    /// Include the record's topic and key in the log line.
+    pub include_messages: bool,
+}
+
 /// What the supervisor tells a running task.
 #[derive(Debug, Default)]
 pub struct TaskControl {
@@ -148,6 +163,14 @@ pub struct TaskSpec {
     pub value_converter: Converter,
     /// Retry policy.
     pub retry: RetryPolicy,
+    /// Error handling for records.
+    pub errors: ErrorPolicy,
+    /// The connector's config (its `transforms` and `predicates`).
+    pub connector_config: Arc<BTreeMap<String, String>>,
+    /// Where records go.
+    pub delivery: Delivery,
+    /// `offset.flush.timeout.ms`: how long a stopping task waits for outstanding records.
+    pub flush_timeout: Duration,
     /// The runtime.
     pub runtime: Arc<Runtime>,
     /// The state store.
@@ -201,6 +224,17 @@ fn run(spec: &TaskSpec, status: &Mutex<Status>, control: &TaskControl) {
         Ok(i) => i,
         Err(e) => return fail(spec, status, e.trace()),
     };
+    let mut chain = match Chain::from_config(&spec.connector_config) {
+        Ok(chain) => chain,
+        Err(problems) => {
+            let messages: Vec<String> = problems.into_iter().map(|p| p.message).collect();
+            return fail(spec, status, format!("invalid transforms: {}", messages.join("; ")));
+        }
+    };
+    let mut sink = match spec.delivery.open(&spec.connector, spec.store.clone()) {
+        Ok(sink) => sink,
+        Err(e) => return fail(spec, status, DisplayChain(&e).to_string()),
+    };
     let mut retry = RetryState::new(spec.retry);
     let task = loop {
         if control.stop.load(Ordering::SeqCst) {
@@ -252,64 +286,152 @@ fn run(spec: &TaskSpec, status: &Mutex<Status>, control: &TaskControl) {
             Ok(Ok(records)) => records,
         };
         retry.reset();
-        if records.is_empty() {
-            continue;
-        }
-        let mut log = Vec::with_capacity(records.len());
-        // The last offset of each partition in this batch, in first-seen order.
-        let mut offsets: Vec<OffsetEntry> = Vec::new();
-        for record in &records {
-            let converted = spec
-                .key_converter
-                .convert(record.key.as_ref())
-                .and_then(|key| Ok((key, spec.value_converter.convert(record.value.as_ref())?)));
-            let (key, value) = match converted {
-                Ok(kv) => kv,
-                Err(e) => {
+        let mut batch = Vec::with_capacity(records.len());
+        for mut record in records {
+            // Transforms never read the source position, so it moves out instead of being copied.
+            let partition = std::mem::take(&mut record.source_partition);
+            let offset = std::mem::take(&mut record.source_offset);
+            match process(spec, &mut chain, record) {
+                Ok(record) => batch.push(Outgoing { record, partition, offset }),
+                Err(failure) if spec.errors.tolerate_all => {
+                    if spec.errors.log {
+                        failure.log(spec, true);
+                    }
+                    batch.push(Outgoing { record: None, partition, offset });
+                }
+                Err(failure) => {
+                    failure.log(spec, spec.errors.log);
                     let _ = instance.close(task);
-                    return fail(spec, status, format!("converting a record for topic {} failed: {e}", record.topic));
+                    return fail(spec, status, format!("Tolerance exceeded in error handler: {failure}"));
                 }
-            };
-            let mut headers = Vec::with_capacity(record.headers.len());
-            for (k, v) in &record.headers {
-                match Converter::String.convert(v.as_ref()) {
-                    Ok(bytes) => headers.push((k.clone(), bytes)),
-                    Err(e) => return fail(spec, status, format!("converting header {k} failed: {e}")),
-                }
-            }
-            log.push(LogRecord {
-                topic: record.topic.clone(),
-                partition: record.kafka_partition,
-                key,
-                value,
-                timestamp: record.timestamp,
-                headers,
-                appended_ms: 0,
-            });
-            match offsets.iter_mut().find(|o| o.partition == record.source_partition) {
-                Some(o) => o.offset.clone_from(&record.source_offset),
-                None => offsets.push(OffsetEntry {
-                    partition: record.source_partition.clone(),
-                    offset: record.source_offset.clone(),
-                }),
             }
         }
-        if let Err(e) = spec.store.append_and_commit(&spec.connector, &log, &offsets) {
+        if !batch.is_empty()
+            && let Err(e) = sink.send(batch, &|| control.stop.load(Ordering::SeqCst))
+        {
             let _ = instance.close(task);
-            return fail(spec, status, format!("writing records and offsets failed: {}", DisplayChain(&e)));
+            return fail(spec, status, DisplayChain(&e).to_string());
         }
-        match instance.commit(task, &offsets) {
-            Err(e) => return fail(spec, status, e.trace()),
-            Ok(Err(e)) => {
-                tracing::warn!(connector = %spec.connector, task = spec.task_id, error = %e, "the task's commit hook failed")
+        match sink.commit(false) {
+            Ok(committed) => tell_committed(spec, &mut instance, task, &committed),
+            Err(e) => {
+                let _ = instance.close(task);
+                return fail(spec, status, DisplayChain(&e).to_string());
             }
-            Ok(Ok(())) => {}
+        }
+    }
+    // Deliver what is outstanding and commit it before closing, as Kafka Connect does on stop.
+    match sink.flush(spec.flush_timeout) {
+        Ok(committed) => tell_committed(spec, &mut instance, task, &committed),
+        Err(e) => {
+            tracing::warn!(connector = %spec.connector, task = spec.task_id, error = %DisplayChain(&e), "the final flush failed")
         }
     }
     if let Err(e) = instance.close(task) {
         tracing::warn!(connector = %spec.connector, task = spec.task_id, error = %e, "closing the task failed");
     }
     tracing::info!(connector = %spec.connector, task = spec.task_id, "task stopped");
+}
+
+/// Tells the task which offsets are durable (its `commit` hook).
+fn tell_committed(spec: &TaskSpec, instance: &mut Instance, task: TaskRef, committed: &[OffsetEntry]) {
+    if committed.is_empty() {
+        return;
+    }
+    match instance.commit(task, committed) {
+        Err(e) => {
+            tracing::warn!(connector = %spec.connector, task = spec.task_id, error = %e.trace(), "the task's commit hook trapped")
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(connector = %spec.connector, task = spec.task_id, error = %e, "the task's commit hook failed")
+        }
+        Ok(Ok(())) => {}
+    }
+}
+
+/// A record that failed in a stage, for the error handler.
+struct StageFailure {
+    stage: &'static str,
+    detail: String,
+    topic: String,
+    key: Option<String>,
+}
+
+impl std::fmt::Display for StageFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "stage {} failed for a record of topic {}: {}", self.stage, self.topic, self.detail)
+    }
+}
+
+impl StageFailure {
+    /// Logs as Kafka Connect's `errors.log.enable` does; the record only with `errors.log.include.messages`.
+    fn log(&self, spec: &TaskSpec, tolerated: bool) {
+        let record = if spec.errors.include_messages {
+            format!(", where source record is = topic={} key={}", self.topic, self.key.as_deref().unwrap_or("null"))
+        } else {
+            String::new()
+        };
+        tracing::error!(
+            connector = %spec.connector,
+            task = spec.task_id,
+            tolerated,
+            "Error encountered in task {}-{}. Executing stage '{}'{record}: {}",
+            spec.connector,
+            spec.task_id,
+            self.stage,
+            self.detail
+        );
+    }
+}
+
+/// Transforms and converts one record; `Ok(None)` when a transform dropped it.
+fn process(spec: &TaskSpec, chain: &mut Chain, record: SourceRecord) -> Result<Option<LogRecord>, StageFailure> {
+    let failure = |stage: &'static str, record: &SourceRecord, detail: String| StageFailure {
+        stage,
+        detail,
+        topic: record.topic.clone(),
+        key: record.key.as_ref().map(|k| format!("{:?}", k.value)),
+    };
+    let record = if chain.is_empty() {
+        record
+    } else {
+        let snapshot = (record.topic.clone(), record.key.as_ref().map(|k| format!("{:?}", k.value)));
+        match chain.apply(record) {
+            Ok(Some(r)) => r,
+            Ok(None) => return Ok(None),
+            Err(e) => {
+                return Err(StageFailure {
+                    stage: "TRANSFORMATION",
+                    detail: DisplayChain(&e).to_string(),
+                    topic: snapshot.0,
+                    key: snapshot.1,
+                });
+            }
+        }
+    };
+    let key = spec
+        .key_converter
+        .convert(record.key.as_ref())
+        .map_err(|e| failure("KEY_CONVERTER", &record, e.to_string()))?;
+    let value = spec
+        .value_converter
+        .convert(record.value.as_ref())
+        .map_err(|e| failure("VALUE_CONVERTER", &record, e.to_string()))?;
+    let mut headers = Vec::with_capacity(record.headers.len());
+    for (k, v) in &record.headers {
+        let bytes = crate::convert::header_bytes(v.as_ref())
+            .map_err(|e| failure("HEADER_CONVERTER", &record, format!("header {k}: {e}")))?;
+        headers.push((k.clone(), bytes));
+    }
+    Ok(Some(LogRecord {
+        topic: record.topic,
+        partition: record.kafka_partition,
+        key,
+        value,
+        timestamp: record.timestamp,
+        headers,
+        appended_ms: 0,
+    }))
 }
 
 fn exhausted(spec: &TaskSpec, message: &str) -> String {

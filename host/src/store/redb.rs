@@ -40,10 +40,19 @@ fn db_err<E: Into<redb::Error>>(err: E) -> StoreError {
     StoreError::Database(err.into())
 }
 
+/// The page cache when none is configured (`weir.store.cache.bytes`).
+pub const DEFAULT_CACHE_BYTES: usize = 32 << 20;
+
 impl RedbStore {
     /// Opens (or creates) the store at `path`, creating its tables.
     pub fn open(path: &Path) -> StoreResult<Self> {
-        let db = Database::create(path).map_err(db_err)?;
+        Self::open_with_cache(path, DEFAULT_CACHE_BYTES)
+    }
+
+    /// Opens (or creates) the state file with a page cache of `cache_bytes`
+    /// (redb's own default is 1 GiB, too much for a small worker).
+    pub fn open_with_cache(path: &Path, cache_bytes: usize) -> StoreResult<Self> {
+        let db = Database::builder().set_cache_size(cache_bytes).create(path).map_err(db_err)?;
         let txn = db.begin_write().map_err(db_err)?;
         {
             txn.open_table(CONFIGS).map_err(db_err)?;
@@ -206,6 +215,26 @@ impl StateStore for RedbStore {
         }
         txn.commit().map_err(db_err)?;
         Ok(positions)
+    }
+
+    fn commit_offsets(&self, connector: &str, offsets: &[OffsetEntry], topics: &[String]) -> StoreResult<()> {
+        let canonical: Vec<(String, &str)> = offsets
+            .iter()
+            .map(|o| Ok((canonical_json(&o.partition, "source partition")?, o.offset.as_str())))
+            .collect::<StoreResult<_>>()?;
+        let txn = self.db.begin_write().map_err(db_err)?;
+        {
+            let mut active = txn.open_table(ACTIVE_TOPICS).map_err(db_err)?;
+            for topic in topics {
+                active.insert((connector, topic.as_str()), 1).map_err(db_err)?;
+            }
+            let mut table = txn.open_table(OFFSETS).map_err(db_err)?;
+            for (partition, offset) in &canonical {
+                table.insert((connector, partition.as_str()), *offset).map_err(db_err)?;
+            }
+        }
+        txn.commit().map_err(db_err)?;
+        Ok(())
     }
 
     fn alter_offsets(&self, connector: &str, entries: &[(String, Option<String>)]) -> StoreResult<()> {

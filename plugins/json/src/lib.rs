@@ -164,6 +164,103 @@ pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Appends a decimal as Java's `BigDecimal.toString` writes it (what Jackson
+/// writes for `decimal.format=NUMERIC`): `unscaled` is the big-endian two's
+/// complement integer (Kafka's `Decimal` bytes), `scale` the power of ten it
+/// is divided by. Plain notation unless the scale is negative or the
+/// adjusted exponent is below -6, then `1.23E-7` / `1.2E+3`.
+pub fn write_big_decimal(out: &mut String, unscaled: &[u8], scale: i32) {
+    let negative = unscaled.first().is_some_and(|b| b & 0x80 != 0);
+    let digits = magnitude_digits(unscaled, negative);
+    if negative {
+        out.push('-');
+    }
+    let len = digits.len() as i64;
+    let adjusted = len - 1 - i64::from(scale);
+    if scale >= 0 && adjusted >= -6 {
+        let scale = scale as i64;
+        if scale == 0 {
+            out.push_str(&digits);
+        } else if len > scale {
+            let point = (len - scale) as usize;
+            out.push_str(&digits[..point]);
+            out.push('.');
+            out.push_str(&digits[point..]);
+        } else {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (scale - len) as usize));
+            out.push_str(&digits);
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if len > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push('E');
+        if adjusted >= 0 {
+            out.push('+');
+        }
+        let _ = write!(out, "{adjusted}");
+    }
+}
+
+/// The decimal digits of |value| for a big-endian two's complement integer.
+fn magnitude_digits(bytes: &[u8], negative: bool) -> String {
+    // Negate (invert and add one) to get the magnitude of a negative number.
+    let mut mag: Vec<u8> = if negative { bytes.iter().map(|b| !b).collect() } else { bytes.to_vec() };
+    if negative {
+        for b in mag.iter_mut().rev() {
+            let (sum, carry) = b.overflowing_add(1);
+            *b = sum;
+            if !carry {
+                break;
+            }
+        }
+    }
+    // Repeated division by 10^9 over base-256 digits.
+    let mut chunks: Vec<u32> = Vec::new();
+    let mut num: Vec<u8> = mag.into_iter().skip_while(|b| *b == 0).collect();
+    while !num.is_empty() {
+        let mut rem: u64 = 0;
+        let mut next = Vec::with_capacity(num.len());
+        for b in &num {
+            let cur = (rem << 8) | u64::from(*b);
+            let q = cur / 1_000_000_000;
+            rem = cur % 1_000_000_000;
+            if !(next.is_empty() && q == 0) {
+                next.push(q as u8);
+            }
+        }
+        chunks.push(rem as u32);
+        num = next;
+    }
+    let mut s = String::new();
+    match chunks.split_last() {
+        None => s.push('0'),
+        Some((first, rest)) => {
+            let _ = write!(s, "{first}");
+            for c in rest.iter().rev() {
+                let _ = write!(s, "{c:09}");
+            }
+        }
+    }
+    s
+}
+
+/// Appends standard base64 with padding, as Jackson writes `byte[]`.
+pub fn write_base64(out: &mut String, bytes: &[u8]) {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        out.push(ALPHABET[(n >> 18) as usize & 63] as char);
+        out.push(ALPHABET[(n >> 12) as usize & 63] as char);
+        out.push(if chunk.len() > 1 { ALPHABET[(n >> 6) as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 2 { ALPHABET[n as usize & 63] as char } else { '=' });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,5 +311,49 @@ mod tests {
         let mut out = String::new();
         write_string(&mut out, "a\"b\\c/d\n\t\u{1}é\u{8}\u{c}\r");
         assert_eq!(out, "\"a\\\"b\\\\c/d\\n\\t\\u0001é\\b\\f\\r\"");
+    }
+
+    fn decimal(unscaled: i128, scale: i32) -> String {
+        let bytes = unscaled.to_be_bytes();
+        // Minimal two's complement, as Java's BigInteger.toByteArray gives.
+        let mut start = 0;
+        while start < 15
+            && ((bytes[start] == 0 && bytes[start + 1] & 0x80 == 0)
+                || (bytes[start] == 0xff && bytes[start + 1] & 0x80 != 0))
+        {
+            start += 1;
+        }
+        let mut out = String::new();
+        write_big_decimal(&mut out, &bytes[start..], scale);
+        out
+    }
+
+    #[test]
+    fn big_decimals_render_as_java_big_decimal_to_string() {
+        assert_eq!(decimal(12345, 2), "123.45");
+        assert_eq!(decimal(-12345, 2), "-123.45");
+        assert_eq!(decimal(5, 3), "0.005");
+        assert_eq!(decimal(0, 2), "0.00");
+        assert_eq!(decimal(0, 0), "0");
+        assert_eq!(decimal(1, 7), "1E-7");
+        assert_eq!(decimal(123, 9), "1.23E-7");
+        assert_eq!(decimal(1, 6), "0.000001");
+        assert_eq!(decimal(12, -2), "1.2E+3");
+        assert_eq!(decimal(-128, 0), "-128");
+        assert_eq!(decimal(i128::MAX, 10), "17014118346046923173168730371.5884105727");
+        assert_eq!(decimal(i128::MIN, 0), "-170141183460469231731687303715884105728");
+    }
+
+    #[test]
+    fn base64_pads_like_jackson() {
+        let b64 = |b: &[u8]| {
+            let mut s = String::new();
+            write_base64(&mut s, b);
+            s
+        };
+        assert_eq!(
+            (b64(b""), b64(b"f"), b64(b"fo"), b64(b"foo")),
+            ("".into(), "Zg==".into(), "Zm8=".into(), "Zm9v".into())
+        );
     }
 }

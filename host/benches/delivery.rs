@@ -1,0 +1,142 @@
+//! `cargo bench -p weir --bench delivery` (needs tansu; see scripts/setup)
+//!
+//! Records per second through the whole host path — datagen's `poll` in the
+//! sandbox → JsonConverter (`schemas.enable=false`) → sink — into the
+//! embedded log and into Kafka (a tansu broker started here), against the
+//! physical limit: a raw rdkafka producer with the same settings sending the
+//! same bytes to the same broker in the same run. Also the worker's peak RSS
+//! while delivering to Kafka.
+
+#[path = "../tests/support/worker.rs"]
+mod worker;
+
+#[path = "../tests/support/kafka.rs"]
+mod kafka;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use rdkafka::config::ClientConfig;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use serde_json::json;
+use weir::sink::{OverridePolicy, producer_settings};
+use worker::Worker;
+
+const N: u64 = 500_000;
+
+/// A record's key and value bytes, as the converters wrote them.
+type KeyValue = (Option<Vec<u8>>, Option<Vec<u8>>);
+
+fn committed(w: &Worker, name: &str) -> u64 {
+    w.get(&format!("/connectors/{name}/offsets")).1["offsets"][0]["offset"]["current.iteration"].as_u64().unwrap_or(0)
+}
+
+/// Creates a datagen connector and times it until all N offsets are committed.
+fn run_connector(w: &Worker, name: &str, topic: &str) -> Duration {
+    let t = Instant::now();
+    w.create(
+        name,
+        json!({"connector.class": "DatagenConnector", "kafka.topic": topic, "quickstart": "orders",
+               "max.interval": "0", "iterations": N.to_string(), "tasks.max": "1",
+               "value.converter.schemas.enable": "false", "key.converter": "org.apache.kafka.connect.storage.StringConverter"}),
+    );
+    w.wait_for("every record delivered", Duration::from_secs(600), |w| committed(w, name) >= N);
+    t.elapsed()
+}
+
+fn peak_rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn rate(d: Duration) -> f64 {
+    N as f64 / d.as_secs_f64()
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let broker = kafka::Broker::start();
+    let bootstrap = broker.bootstrap();
+    broker.create_topic("bench-weir", 3);
+    broker.create_topic("bench-raw", 3);
+
+    // 1. Embedded log.
+    let embedded = Worker::start(&dir.path().join("embedded"), &[]);
+    let embedded_time = run_connector(&embedded, "embedded", "bench-embedded");
+
+    // The exact bytes the connector produced, for the raw producer.
+    let records: Vec<KeyValue> = embedded
+        .records("bench-embedded")
+        .iter()
+        .map(|r| {
+            let text = |v: &serde_json::Value| v.as_str().map(|s| s.as_bytes().to_vec());
+            (text(&r["key"]), text(&r["value"]))
+        })
+        .collect();
+    assert_eq!(records.len() as u64, N);
+    let bytes: usize =
+        records.iter().map(|(k, v)| k.as_ref().map_or(0, Vec::len) + v.as_ref().map_or(0, Vec::len)).sum();
+    drop(embedded);
+
+    // 2. Kafka through Weir.
+    let props = [("bootstrap.servers", bootstrap.as_str()), ("offset.flush.interval.ms", "100")];
+    // Started once to fill the compile cache, so the peak RSS is that of
+    // delivering, not of compiling the components at first start.
+    let mut w = Worker::start(&dir.path().join("kafka"), &props);
+    w.terminate();
+    let w = Worker::start(&dir.path().join("kafka"), &props);
+    let kafka_time = run_connector(&w, "kafka", "bench-weir");
+    let rss = w.pid().map_or(0.0, peak_rss_mib);
+    drop(w);
+
+    // 3. The limit: a raw producer, same settings, same bytes, same broker.
+    let worker_props: BTreeMap<String, String> = props.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let settings = producer_settings(&worker_props, &BTreeMap::new(), OverridePolicy::All).expect("settings");
+    let mut config = ClientConfig::new();
+    for (k, v) in &settings {
+        config.set(k, v);
+    }
+    let producer: ThreadedProducer<DefaultProducerContext> = config.create().expect("raw producer");
+    let t = Instant::now();
+    for (key, value) in &records {
+        let mut record = BaseRecord::<[u8], [u8]>::to("bench-raw");
+        if let Some(k) = key {
+            record = record.key(k.as_slice());
+        }
+        if let Some(v) = value {
+            record = record.payload(v.as_slice());
+        }
+        loop {
+            match producer.send(record) {
+                Ok(()) => break,
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    std::thread::sleep(Duration::from_millis(1));
+                    record = back;
+                }
+                Err((e, _)) => panic!("raw produce failed: {e}"),
+            }
+        }
+    }
+    producer.flush(Duration::from_secs(120)).expect("raw flush");
+    let raw_time = t.elapsed();
+
+    println!(
+        "delivery: {N} datagen orders records, {:.1} MiB of keys+values, schemas.enable=false",
+        bytes as f64 / 1048576.0
+    );
+    println!("  embedded log   {:>9.0} rec/s  ({:.2} s)", rate(embedded_time), embedded_time.as_secs_f64());
+    println!("  kafka (weir)   {:>9.0} rec/s  ({:.2} s)", rate(kafka_time), kafka_time.as_secs_f64());
+    println!(
+        "  kafka (raw)    {:>9.0} rec/s  ({:.2} s)  <- limit: same settings, same bytes, same broker",
+        rate(raw_time),
+        raw_time.as_secs_f64()
+    );
+    println!("  weir kafka / raw producer = {:.2}", raw_time.as_secs_f64() / kafka_time.as_secs_f64());
+    println!("  weir embedded / raw producer = {:.2}", raw_time.as_secs_f64() / embedded_time.as_secs_f64());
+    println!("  worker peak RSS while delivering to Kafka: {rss:.1} MiB");
+}
