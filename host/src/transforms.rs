@@ -336,6 +336,17 @@ mod tests {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
+    /// A chain of one transform `class` under `alias`, with its own keys from `pairs`;
+    /// errors are the problems' messages.
+    pub(crate) fn single(alias: &str, class: &str, pairs: &[(&str, &str)]) -> Result<Chain, Vec<String>> {
+        let mut config = BTreeMap::from([
+            ("transforms".to_string(), alias.to_string()),
+            (format!("transforms.{alias}.type"), class.to_string()),
+        ]);
+        config.extend(pairs.iter().map(|(k, v)| (format!("transforms.{alias}.{k}"), v.to_string())));
+        Chain::from_config(&config).map_err(|p| p.into_iter().map(|p| p.message).collect())
+    }
+
     fn messages(config: &[(&str, &str)]) -> Vec<(String, String)> {
         match Chain::from_config(&cfg(config)) {
             Ok(_) => Vec::new(),

@@ -97,6 +97,13 @@ fn is_common_client_key(key: &str) -> bool {
         || key.starts_with("sasl.")
 }
 
+/// The worker's common client keys, overlaid with its `prefix`ed ones (prefix stripped).
+fn client_keys(worker: &BTreeMap<String, String>, prefix: &str) -> BTreeMap<String, String> {
+    let common = worker.iter().filter(|(k, _)| is_common_client_key(k)).map(|(k, v)| (k.clone(), v.clone()));
+    let prefixed = worker.iter().filter_map(|(k, v)| Some((k.strip_prefix(prefix)?.to_string(), v.clone())));
+    common.chain(prefixed).collect()
+}
+
 /// Weir's producer defaults: Kafka Connect's own producer settings
 /// (`acks=all`, idempotence, unbounded delivery time so an unavailable broker
 /// is waited for), Java's partitioner, and bounded queues.
@@ -120,17 +127,7 @@ pub fn producer_settings(
     connector: &BTreeMap<String, String>,
     policy: OverridePolicy,
 ) -> Result<BTreeMap<String, String>, ClientConfigError> {
-    let mut java: BTreeMap<String, String> = BTreeMap::new();
-    for (k, v) in worker {
-        if is_common_client_key(k) {
-            java.insert(k.clone(), v.clone());
-        }
-    }
-    for (k, v) in worker {
-        if let Some(k) = k.strip_prefix("producer.") {
-            java.insert(k.to_string(), v.clone());
-        }
-    }
+    let mut java = client_keys(worker, "producer.");
     if policy.violations(connector).is_empty() {
         for (k, v) in connector {
             if let Some(k) = k.strip_prefix(PRODUCER_OVERRIDE) {
@@ -147,18 +144,7 @@ pub fn producer_settings(
 /// The admin client's settings (for topic creation): the common client keys
 /// and `admin.*`, as Kafka Connect builds them.
 pub fn admin_settings(worker: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>, ClientConfigError> {
-    let mut java: BTreeMap<String, String> = BTreeMap::new();
-    for (k, v) in worker {
-        if is_common_client_key(k) {
-            java.insert(k.clone(), v.clone());
-        }
-    }
-    for (k, v) in worker {
-        if let Some(k) = k.strip_prefix("admin.") {
-            java.insert(k.to_string(), v.clone());
-        }
-    }
-    to_librdkafka(&java)
+    to_librdkafka(&client_keys(worker, "admin."))
 }
 
 /// Java client keys librdkafka has no use for: Connect fixes the

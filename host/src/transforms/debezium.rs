@@ -400,16 +400,9 @@ mod tests {
     use super::*;
     use crate::transforms::Chain;
     use crate::transforms::fixtures::{Table, json, record, s};
-    use crate::transforms::tests::cfg;
 
     fn chain(pairs: &[(&str, &str)]) -> Result<Chain, Vec<String>> {
-        let mut config = vec![
-            ("transforms".to_string(), "unwrap".to_string()),
-            ("transforms.unwrap.type".into(), "io.debezium.transforms.ExtractNewRecordState".into()),
-        ];
-        config.extend(pairs.iter().map(|(k, v)| (format!("transforms.unwrap.{k}"), v.to_string())));
-        let config: Vec<(&str, &str)> = config.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        Chain::from_config(&cfg(&config)).map_err(|p| p.into_iter().map(|p| p.message).collect())
+        crate::transforms::tests::single("unwrap", "io.debezium.transforms.ExtractNewRecordState", pairs)
     }
 
     fn sally() -> Value {

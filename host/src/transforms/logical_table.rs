@@ -232,16 +232,9 @@ mod tests {
     use super::*;
     use crate::transforms::Chain;
     use crate::transforms::fixtures::{Table, json, record};
-    use crate::transforms::tests::cfg;
 
     fn chain(pairs: &[(&str, &str)]) -> Result<Chain, Vec<String>> {
-        let mut config = vec![
-            ("transforms".to_string(), "reroute".to_string()),
-            ("transforms.reroute.type".into(), "io.debezium.transforms.ByLogicalTableRouter".into()),
-        ];
-        config.extend(pairs.iter().map(|(k, v)| (format!("transforms.reroute.{k}"), v.to_string())));
-        let config: Vec<(&str, &str)> = config.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        Chain::from_config(&cfg(&config)).map_err(|p| p.into_iter().map(|p| p.message).collect())
+        crate::transforms::tests::single("reroute", "io.debezium.transforms.ByLogicalTableRouter", pairs)
     }
 
     const SHARDS: [(&str, &str); 2] =

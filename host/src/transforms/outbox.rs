@@ -378,7 +378,6 @@ mod tests {
     use super::*;
     use crate::transforms::Chain;
     use crate::transforms::fixtures::{json, prim, record, s, structure};
-    use crate::transforms::tests::cfg;
 
     fn named(ty: SchemaType, name: &str, optional: bool) -> Arc<Schema> {
         let mut schema = blank(ty, optional);
@@ -447,13 +446,7 @@ mod tests {
     }
 
     fn chain(pairs: &[(&str, &str)]) -> Result<Chain, Vec<String>> {
-        let mut config = vec![
-            ("transforms".to_string(), "outbox".to_string()),
-            ("transforms.outbox.type".into(), "io.debezium.transforms.outbox.EventRouter".into()),
-        ];
-        config.extend(pairs.iter().map(|(k, v)| (format!("transforms.outbox.{k}"), v.to_string())));
-        let config: Vec<(&str, &str)> = config.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        Chain::from_config(&cfg(&config)).map_err(|p| p.into_iter().map(|p| p.message).collect())
+        crate::transforms::tests::single("outbox", "io.debezium.transforms.outbox.EventRouter", pairs)
     }
 
     #[test]

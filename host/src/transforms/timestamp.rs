@@ -292,16 +292,11 @@ mod tests {
     use super::*;
     use crate::transforms::Chain;
     use crate::transforms::fixtures::{json, map, prim, record, s, structure};
-    use crate::transforms::tests::cfg;
 
     const VALUE: &str = "org.apache.kafka.connect.transforms.TimestampConverter$Value";
 
     fn chain(pairs: &[(&str, &str)]) -> Result<Chain, Vec<String>> {
-        let mut config =
-            vec![("transforms".to_string(), "ts".to_string()), ("transforms.ts.type".into(), VALUE.into())];
-        config.extend(pairs.iter().map(|(k, v)| (format!("transforms.ts.{k}"), v.to_string())));
-        let config: Vec<(&str, &str)> = config.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        Chain::from_config(&cfg(&config)).map_err(|p| p.into_iter().map(|p| p.message).collect())
+        crate::transforms::tests::single("ts", VALUE, pairs)
     }
 
     fn event(created: Value, created_schema: Arc<Schema>) -> SourceRecord {
