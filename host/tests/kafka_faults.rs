@@ -85,10 +85,15 @@ fn retriable_produce_errors_are_retried_without_duplicates() {
     let w =
         Worker::start(&dir.path().join("w"), &[("bootstrap.servers", &bootstrap), ("offset.flush.interval.ms", "100")]);
     mock.request_errors(RDKafkaApiKey::Produce, &[RDKafkaRespErr::RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS; 8]);
-    w.create("orders", orders(N, &[]));
+    // The mock broker does not enforce idempotent sequence order: with several requests in flight
+    // it accepts the ones after a failed request, and librdkafka then takes the failed batch's retry,
+    // answered DUPLICATE_SEQUENCE_NUMBER, as delivered (librdkafka#2501). A real broker refuses the
+    // later requests as out of order. One request in flight keeps the test about Weir, not the mock.
+    w.create("orders", orders(N, &[("producer.override.max.in.flight.requests.per.connection", "1")]));
     w.wait_for("every offset committed", Duration::from_secs(60), |w| committed(w, "orders") == N);
     let ids = order_ids(&bootstrap, N as usize);
-    assert_eq!(ids.len() as u64, N, "idempotent retries write each record once");
+    let missing: Vec<i64> = (0..N as i64).filter(|i| !ids.contains(i)).collect();
+    assert_eq!(ids.len() as u64, N, "idempotent retries write each record once; missing {missing:?}");
     assert_eq!(ids.iter().copied().collect::<BTreeSet<_>>().len() as u64, N);
 }
 
