@@ -62,11 +62,9 @@ pub struct WorkerConfig {
     pub topic_creation_enable: bool,
     /// `connector.client.config.override.policy`.
     pub override_policy: crate::sink::OverridePolicy,
-    /// Kafka client keys as written: `bootstrap.servers`, `security.protocol`,
-    /// `ssl.*`, `sasl.*`, `producer.*`, `admin.*`.
-    pub client_props: BTreeMap<String, String>,
-    /// Every property as written (for converter settings such as
-    /// `value.converter.decimal.format`).
+    /// Every property as written: the Kafka client keys (`bootstrap.servers`,
+    /// `security.protocol`, `ssl.*`, `sasl.*`, `producer.*`, `admin.*`) and
+    /// converter settings such as `value.converter.decimal.format`.
     pub props: BTreeMap<String, String>,
     /// `weir.sandbox.allowed.endpoints`: the operator's allow-list
     /// (`host`, `host:port`, or `*`); intersected with what each connector's
@@ -210,7 +208,6 @@ impl WorkerConfig {
                 })?
             },
             props: props.clone(),
-            client_props: props.iter().filter(|(k, _)| is_client_key(k)).map(|(k, v)| (k.clone(), v.clone())).collect(),
             allowed_endpoints: allowed,
             memory_max_bytes: u64_of("weir.sandbox.memory.max.bytes", 256 * 1024 * 1024)?,
             cpu_max_ms: u64_of("weir.sandbox.cpu.max.ms", 10_000)?,

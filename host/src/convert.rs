@@ -361,14 +361,6 @@ mod tests {
     }
 
     #[test]
-    fn base64_pads_like_jackson() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-    }
-
-    #[test]
     fn null_stays_null() {
         assert_eq!(Converter::json(true).convert(None).unwrap(), None);
     }

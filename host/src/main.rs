@@ -53,7 +53,7 @@ fn main() -> anyhow::Result<()> {
     let cluster_id = match &config.bootstrap_servers {
         None => store.cluster_id()?,
         Some(servers) => {
-            let asked = weir::sink::admin_settings(&config.client_props)
+            let asked = weir::sink::admin_settings(&config.props)
                 .map_err(weir::sink::SinkError::from)
                 .and_then(|admin| weir::sink::cluster_id(&admin, Duration::from_secs(10)));
             match asked {

@@ -871,8 +871,9 @@ fn framework(config: &BTreeMap<String, String>, worker: &WorkerConfig) -> Result
     };
     let memory = long("weir.sandbox.memory.max.bytes", worker.memory_max_bytes as i64, 1 << 20) as u64;
     let cpu = long("weir.sandbox.cpu.max.ms", worker.cpu_max_ms as i64, 1) as u64;
+    // Connector keys; the worker's own defaults (`*.converter.schemas.enable`) come parsed in `worker`.
     let mut flag = |key: &str, default: bool| -> bool {
-        match config.get(key).or_else(|| worker.props.get(key)).map(|v| v.trim().to_ascii_lowercase()) {
+        match config.get(key).map(|v| v.trim().to_ascii_lowercase()) {
             None => default,
             Some(v) if v == "true" => true,
             Some(v) if v == "false" => false,
@@ -959,10 +960,9 @@ fn delivery(
     if worker.bootstrap_servers.is_none() {
         return if problems.is_empty() { Ok(Delivery::Embedded) } else { Err(problems) };
     }
-    let producer = producer_settings(&worker.client_props, config, worker.override_policy)
+    let producer = producer_settings(&worker.props, config, worker.override_policy)
         .map_err(|e| vec![("producer.override".to_string(), e.to_string())]);
-    let admin =
-        crate::sink::admin_settings(&worker.client_props).map_err(|e| vec![("admin".to_string(), e.to_string())]);
+    let admin = crate::sink::admin_settings(&worker.props).map_err(|e| vec![("admin".to_string(), e.to_string())]);
     match (producer, admin) {
         (Ok(producer), Ok(admin)) if problems.is_empty() => Ok(Delivery::Kafka(KafkaSettings {
             producer,

@@ -300,7 +300,7 @@ fn run(spec: &TaskSpec, status: &Mutex<Status>, control: &TaskControl) {
                     batch.push(Outgoing { record: None, partition, offset });
                 }
                 Err(failure) => {
-                    failure.log(spec, spec.errors.log);
+                    failure.log(spec, false);
                     let _ = instance.close(task);
                     return fail(spec, status, format!("Tolerance exceeded in error handler: {failure}"));
                 }
@@ -386,16 +386,18 @@ impl StageFailure {
 
 /// Transforms and converts one record; `Ok(None)` when a transform dropped it.
 fn process(spec: &TaskSpec, chain: &mut Chain, record: SourceRecord) -> Result<Option<LogRecord>, StageFailure> {
+    let key_text = |record: &SourceRecord| record.key.as_ref().map(|k| format!("{:?}", k.value));
     let failure = |stage: &'static str, record: &SourceRecord, detail: String| StageFailure {
         stage,
         detail,
         topic: record.topic.clone(),
-        key: record.key.as_ref().map(|k| format!("{:?}", k.value)),
+        key: key_text(record),
     };
     let record = if chain.is_empty() {
         record
     } else {
-        let snapshot = (record.topic.clone(), record.key.as_ref().map(|k| format!("{:?}", k.value)));
+        // The chain consumes the record; its key is kept aside only when a failure would log it.
+        let key = if spec.errors.include_messages { key_text(&record) } else { None };
         match chain.apply(record) {
             Ok(Some(r)) => r,
             Ok(None) => return Ok(None),
@@ -403,8 +405,8 @@ fn process(spec: &TaskSpec, chain: &mut Chain, record: SourceRecord) -> Result<O
                 return Err(StageFailure {
                     stage: "TRANSFORMATION",
                     detail: DisplayChain(&e).to_string(),
-                    topic: snapshot.0,
-                    key: snapshot.1,
+                    topic: e.topic().to_string(),
+                    key,
                 });
             }
         }

@@ -75,7 +75,7 @@ fn records_reach_kafka_on_java_partitions_in_order_and_offsets_follow_acks() {
 }
 
 #[test]
-fn without_topic_creation_settings_a_missing_topic_is_not_created() {
+fn with_topic_creation_off_an_existing_topic_is_used_as_it_is() {
     let broker = Broker::start();
     broker.create_topic("existing", 2);
     let dir = tempfile::tempdir().unwrap();

@@ -214,11 +214,10 @@ pub fn to_librdkafka(java: &BTreeMap<String, String>) -> Result<BTreeMap<String,
             "delivery.timeout.ms" => {
                 out.insert("message.timeout.ms".into(), v.to_string());
             }
-            "send.buffer.bytes" => {
-                out.insert("socket.send.buffer.bytes".into(), v.replace("-1", "0"));
-            }
-            "receive.buffer.bytes" => {
-                out.insert("socket.receive.buffer.bytes".into(), v.replace("-1", "0"));
+            // Java's -1 (the OS default) is librdkafka's 0.
+            "send.buffer.bytes" | "receive.buffer.bytes" => {
+                let size = if v == "-1" { "0" } else { v };
+                out.insert(format!("socket.{key}"), size.to_string());
             }
             "max.block.ms" => {}
             "ssl.endpoint.identification.algorithm" => {
@@ -251,11 +250,9 @@ pub fn to_librdkafka(java: &BTreeMap<String, String>) -> Result<BTreeMap<String,
             "ssl.keystore.key" => {
                 out.insert("ssl.key.pem".into(), v.to_string());
             }
-            "ssl.enabled.protocols" | "ssl.cipher.suites" if v.is_empty() => {}
-            "ssl.cipher.suites" => {
-                out.insert(key.clone(), v.to_string());
-            }
+            // librdkafka picks protocol versions itself; an empty cipher list means its default.
             "ssl.enabled.protocols" => {}
+            "ssl.cipher.suites" if v.is_empty() => {}
             _ => {
                 out.insert(key.clone(), v.to_string());
             }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 
 use super::{
     LogRecord, OffsetEntry, StateStore, StoreError, StoreResult, StoredConnector, TargetState, canonical_json,
@@ -173,10 +173,6 @@ impl StateStore for RedbStore {
         records: &[LogRecord],
         offsets: &[OffsetEntry],
     ) -> StoreResult<Vec<u64>> {
-        let canonical: Vec<(String, &str)> = offsets
-            .iter()
-            .map(|o| Ok((canonical_json(&o.partition, "source partition")?, o.offset.as_str())))
-            .collect::<StoreResult<_>>()?;
         let now =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
         let txn = self.db.begin_write().map_err(db_err)?;
@@ -208,33 +204,22 @@ impl StateStore for RedbStore {
                 heads.insert(topic, head).map_err(db_err)?;
                 active.insert((connector, topic), 1).map_err(db_err)?;
             }
-            let mut table = txn.open_table(OFFSETS).map_err(db_err)?;
-            for (partition, offset) in &canonical {
-                table.insert((connector, partition.as_str()), *offset).map_err(db_err)?;
-            }
         }
+        write_offsets(&txn, connector, offsets)?;
         txn.commit().map_err(db_err)?;
         Ok(positions)
     }
 
     fn commit_offsets(&self, connector: &str, offsets: &[OffsetEntry], topics: &[String]) -> StoreResult<()> {
-        let canonical: Vec<(String, &str)> = offsets
-            .iter()
-            .map(|o| Ok((canonical_json(&o.partition, "source partition")?, o.offset.as_str())))
-            .collect::<StoreResult<_>>()?;
         let txn = self.db.begin_write().map_err(db_err)?;
         {
             let mut active = txn.open_table(ACTIVE_TOPICS).map_err(db_err)?;
             for topic in topics {
                 active.insert((connector, topic.as_str()), 1).map_err(db_err)?;
             }
-            let mut table = txn.open_table(OFFSETS).map_err(db_err)?;
-            for (partition, offset) in &canonical {
-                table.insert((connector, partition.as_str()), *offset).map_err(db_err)?;
-            }
         }
-        txn.commit().map_err(db_err)?;
-        Ok(())
+        write_offsets(&txn, connector, offsets)?;
+        txn.commit().map_err(db_err)
     }
 
     fn alter_offsets(&self, connector: &str, entries: &[(String, Option<String>)]) -> StoreResult<()> {
@@ -412,6 +397,16 @@ impl StateStore for RedbStore {
 }
 
 /// Removes every key of a `(connector, _)` table that belongs to `connector`.
+/// Writes committed offsets under their canonical partition keys, inside `txn`.
+fn write_offsets(txn: &WriteTransaction, connector: &str, offsets: &[OffsetEntry]) -> StoreResult<()> {
+    let mut table = txn.open_table(OFFSETS).map_err(db_err)?;
+    for o in offsets {
+        let partition = canonical_json(&o.partition, "source partition")?;
+        table.insert((connector, partition.as_str()), o.offset.as_str()).map_err(db_err)?;
+    }
+    Ok(())
+}
+
 fn remove_prefix<V: redb::Value + 'static>(
     table: &mut redb::Table<'_, (&str, &str), V>,
     connector: &str,

@@ -30,6 +30,15 @@ pub enum TransformError {
     },
 }
 
+impl TransformError {
+    /// The topic of the record when it failed (for `InvalidTopic`, the name it was routed to).
+    pub fn topic(&self) -> &str {
+        match self {
+            Self::Record { topic, .. } | Self::InvalidTopic { topic, .. } => topic,
+        }
+    }
+}
+
 /// Why a record does not fit a transform (Kafka Connect's `DataException`).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RecordError {
