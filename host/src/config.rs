@@ -40,6 +40,9 @@ pub struct WorkerConfig {
     pub plugin_path: Vec<PathBuf>,
     /// `bootstrap.servers`, when Kafka is configured.
     pub bootstrap_servers: Option<String>,
+    /// `weir.delivery.discard`: converted records are dropped and only their
+    /// offsets kept (for measuring connectors without the log's cost).
+    pub discard_records: bool,
     /// `weir.data.dir`: state, compile cache.
     pub data_dir: PathBuf,
     /// `offset.storage.file.filename`: the redb state file.
@@ -115,6 +118,7 @@ const KNOWN: &[&str] = &[
     "rest.advertised.port",
     "weir.log.retention.bytes",
     "weir.store.cache.bytes",
+    "weir.delivery.discard",
     "weir.log.retention.ms",
     "weir.log.retention.check.interval.ms",
 ];
@@ -188,6 +192,7 @@ impl WorkerConfig {
             listen,
             plugin_path: list("plugin.path").into_iter().map(PathBuf::from).collect(),
             bootstrap_servers: get("bootstrap.servers").map(str::to_string),
+            discard_records: get("weir.delivery.discard").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
             data_dir,
             state_file,
             key_converter: get("key.converter").unwrap_or("org.apache.kafka.connect.json.JsonConverter").to_string(),

@@ -39,7 +39,8 @@ pub use self::sandbox::{Grants, Limits};
 use crate::plugin::ConnectorDescriptor;
 
 /// First-party components carried in the binary: (name, bytes).
-pub const EMBEDDED: &[(&str, &[u8])] = &[("datagen", include_bytes!(env!("WEIR_DATAGEN_WASM")))];
+pub const EMBEDDED: &[(&str, &[u8])] =
+    &[("datagen", include_bytes!(env!("WEIR_DATAGEN_WASM"))), ("postgres", include_bytes!(env!("WEIR_POSTGRES_WASM")))];
 
 /// Errors loading a plugin.
 #[derive(Debug, thiserror::Error)]

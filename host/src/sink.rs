@@ -85,6 +85,9 @@ pub enum Delivery {
     Embedded,
     /// A Kafka cluster.
     Kafka(KafkaSettings),
+    /// Nowhere: records are dropped after conversion, offsets are kept
+    /// (`weir.delivery.discard=true`, for benchmarks).
+    Discard,
 }
 
 impl Delivery {
@@ -95,8 +98,9 @@ impl Delivery {
         store: std::sync::Arc<dyn crate::store::StateStore>,
     ) -> Result<Box<dyn Sink>, SinkError> {
         Ok(match self {
-            Self::Embedded => Box::new(EmbeddedLog::new(connector.to_string(), store)),
+            Self::Embedded => Box::new(EmbeddedLog::new(connector.to_string(), store, true)),
             Self::Kafka(settings) => Box::new(KafkaSink::new(connector.to_string(), settings.clone(), store)?),
+            Self::Discard => Box::new(EmbeddedLog::new(connector.to_string(), store, false)),
         })
     }
 }

@@ -957,6 +957,9 @@ fn delivery(
             None
         }
     };
+    if worker.discard_records {
+        return if problems.is_empty() { Ok(Delivery::Discard) } else { Err(problems) };
+    }
     if worker.bootstrap_servers.is_none() {
         return if problems.is_empty() { Ok(Delivery::Embedded) } else { Err(problems) };
     }

@@ -14,7 +14,8 @@ fn plugins_are_listed_described_and_validate_configs() {
     let (_, connectors) = w.get("/connector-plugins");
     assert_eq!(
         connectors,
-        json!([{"class": "io.confluent.kafka.connect.datagen.DatagenConnector", "type": "source", "version": "0.1.0"}])
+        json!([{"class": "io.confluent.kafka.connect.datagen.DatagenConnector", "type": "source", "version": "0.1.0"},
+               {"class": "io.debezium.connector.postgresql.PostgresConnector", "type": "source", "version": "3.1.3.Final"}])
     );
     let (_, all) = w.get("/connector-plugins?connectorsOnly=false");
     let types: Vec<&str> = all.as_array().unwrap().iter().map(|p| p["type"].as_str().unwrap()).collect();

@@ -40,16 +40,47 @@ fn is_root() -> bool {
 impl Postgres {
     /// Initialises and starts a server.
     pub fn start() -> Self {
-        Self::start_with(false)
+        Self::start_with(false, "")
+    }
+
+    /// Starts a server with extra `-c name=value` settings (later ones win).
+    pub fn start_with_settings(settings: &str) -> Self {
+        Self::start_with(false, settings)
     }
 
     /// Initialises and starts a server that also accepts TLS, with a
     /// certificate for `localhost`/127.0.0.1 signed by a fresh test CA.
     pub fn start_with_tls() -> Self {
-        Self::start_with(true)
+        Self::start_with(true, "")
     }
 
-    fn start_with(tls: bool) -> Self {
+    /// Restarts the server (fast shutdown, then start with the same settings).
+    pub fn restart(&self) {
+        let log = self._dir.path().join("pg.log");
+        self.run_pg(
+            "pg_ctl",
+            &["-D", self.data.to_str().unwrap(), "-l", log.to_str().unwrap(), "-m", "fast", "-w", "restart"],
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.try_sql("SELECT 1").is_err() {
+            assert!(Instant::now() < deadline, "postgres did not come back after a restart");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Requires `method` (`md5` or `scram-sha-256`) for TCP connections of
+    /// every user but `postgres`, and reloads the configuration.
+    pub fn require_password(&self, method: &str) {
+        let hba = format!(
+            "local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost replication postgres 127.0.0.1/32 trust\n\
+             host all all 127.0.0.1/32 {method}\nhost replication all 127.0.0.1/32 {method}\n"
+        );
+        std::fs::write(self.data.join("pg_hba.conf"), hba).expect("writing pg_hba.conf");
+        self.sql("SELECT pg_reload_conf()");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
+    fn start_with(tls: bool, settings: &str) -> Self {
         let bin = find_bin();
         let dir = tempfile::Builder::new().prefix("weir-pg").tempdir_in("/tmp").expect("temp dir");
         let data = dir.path().join("data");
@@ -64,11 +95,12 @@ impl Postgres {
             &["-D", pg.data.to_str().unwrap(), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"],
         );
         let opts = format!(
-            "-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c wal_level=logical \
+            "-c port={port} -c listen_addresses=127.0.0.1 -c max_connections=50 -c unix_socket_directories={} -c wal_level=logical \
              -c max_replication_slots=8 -c max_wal_senders=8 -c fsync=off",
             pg._dir.path().display()
         );
         let opts = if tls { format!("{opts} {}", pg.make_certificates()) } else { opts };
+        let opts = format!("{opts} {settings}");
         let log = pg._dir.path().join("pg.log");
         pg.run_pg(
             "pg_ctl",

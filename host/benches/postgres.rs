@@ -1,0 +1,153 @@
+//! `cargo bench -p weir --bench postgres`
+//!
+//! The PostgreSQL connector against the physical limits measured in the same
+//! run on the same data (`value.converter.schemas.enable=false`, embedded log):
+//! - streaming: events/s through Weir vs `pg_recvlogical` (pgoutput) reading
+//!   the same WAL from its own slot to /dev/null;
+//! - decode only: the same stream with records dropped after conversion
+//!   (`weir.delivery.discard=true`), separating the connector from the log;
+//! - snapshot: rows/s vs `COPY (SELECT …) TO STDOUT` to /dev/null;
+//! - the worker's peak RSS while streaming one connector.
+
+#[path = "../tests/support/postgres.rs"]
+mod postgres;
+#[path = "../tests/support/worker.rs"]
+mod worker;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use postgres::Postgres;
+use serde_json::json;
+use worker::Worker;
+
+const ROWS: u64 = 200_000;
+
+fn bin(pg_tool: &str) -> String {
+    ["17", "16", "15", "14"]
+        .iter()
+        .map(|v| format!("/usr/lib/postgresql/{v}/bin/{pg_tool}"))
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or_else(|| panic!("{pg_tool} not found: apt-get install postgresql"))
+}
+
+fn lsn(text: &str) -> u64 {
+    let (hi, lo) = text.trim().split_once('/').expect("an LSN");
+    (u64::from_str_radix(hi, 16).unwrap() << 32) | u64::from_str_radix(lo, 16).unwrap()
+}
+
+fn peak_rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn connector(pg: &Postgres, prefix: &str, slot: &str, mode: &str) -> serde_json::Value {
+    json!({"connector.class": "PostgresConnector", "database.hostname": "127.0.0.1",
+           "database.port": pg.port.to_string(), "database.user": "postgres", "database.dbname": "postgres",
+           "topic.prefix": prefix, "slot.name": slot, "snapshot.mode": mode, "database.sslmode": "disable",
+           "publication.name": "bench_pub", "publication.autocreate.mode": "disabled",
+           "value.converter.schemas.enable": "false", "key.converter.schemas.enable": "false"})
+}
+
+fn main() {
+    let pg = Postgres::start();
+    pg.sql(
+        "CREATE TABLE public.orders (id bigint PRIMARY KEY, customer text NOT NULL, amount numeric(10,2), \
+         created timestamptz NOT NULL, shipped boolean); CREATE PUBLICATION bench_pub FOR TABLE public.orders",
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A first start compiles the embedded components into the cache; the
+    // measured worker starts warm, as a worker does after its first run.
+    let mut warm = Worker::start(&dir.path().join("w"), &[]);
+    warm.terminate();
+
+    // Three slots at the same point: pg_recvlogical's and two for Weir.
+    for slot in ["recv_slot", "weir_slot", "decode_slot"] {
+        pg.sql(&format!("SELECT pg_create_logical_replication_slot('{slot}', 'pgoutput')"));
+    }
+    pg.sql(&format!(
+        "DO $$ BEGIN FOR b IN 0..{} LOOP INSERT INTO public.orders SELECT g, 'customer ' || g, (g % 10000) / 100.0, \
+         '2024-01-01 00:00:00+00'::timestamptz + g * interval '1 second', g % 2 = 0 \
+         FROM generate_series(b * 1000 + 1, b * 1000 + 1000) g; COMMIT; END LOOP; END $$",
+        ROWS / 1000 - 1
+    ));
+    let end = lsn(&pg.sql("SELECT pg_current_wal_lsn()"));
+    let last_xid: u64 =
+        pg.sql(&format!("SELECT xmin::text FROM public.orders WHERE id = {ROWS}")).parse().expect("xid");
+
+    // pg_recvlogical: the same WAL, decoded by the server, written nowhere.
+    let t = Instant::now();
+    let status = Command::new(bin("pg_recvlogical"))
+        .args(["-h", "127.0.0.1", "-p", &pg.port.to_string(), "-U", "postgres", "-d", "postgres"])
+        .args(["--slot", "recv_slot", "--start", "-o", "proto_version=1", "-o", "publication_names=bench_pub"])
+        .args(["--endpos", &format!("{:X}/{:X}", end >> 32, end & 0xFFFF_FFFF), "-f", "/dev/null", "--no-loop"])
+        .stdout(Stdio::null())
+        .status()
+        .expect("pg_recvlogical");
+    let recv = t.elapsed();
+    assert!(status.success(), "pg_recvlogical failed");
+    let recv_rate = ROWS as f64 / recv.as_secs_f64();
+
+    // Weir streaming into the embedded log.
+    let w = Worker::start(&dir.path().join("w"), &[]);
+    let pid = w.pid().expect("worker pid");
+    let t = Instant::now();
+    w.create("stream", connector(&pg, "bench", "weir_slot", "no_data"));
+    w.wait_for("every event in the log", Duration::from_secs(600), |w| w.topic_len("bench.public.orders") >= ROWS);
+    let weir = t.elapsed();
+    let weir_rate = ROWS as f64 / weir.as_secs_f64();
+    let rss = peak_rss_mib(pid);
+    drop(w);
+
+    // Decode only: the same events converted and dropped.
+    let w = Worker::start(&dir.path().join("d"), &[("weir.delivery.discard", "true")]);
+    let t = Instant::now();
+    w.create("decode", connector(&pg, "decode", "decode_slot", "no_data"));
+    w.wait_for("every event decoded", Duration::from_secs(600), |w| {
+        let (_, o) = w.get("/connectors/decode/offsets");
+        let offset = &o["offsets"][0]["offset"];
+        offset["txId"].as_u64() == Some(last_xid) && offset["tx_event"].as_u64() == Some(1000)
+    });
+    let decode = t.elapsed();
+    let decode_rate = ROWS as f64 / decode.as_secs_f64();
+    drop(w);
+
+    // Snapshot vs COPY.
+    let t = Instant::now();
+    let status = Command::new(bin("psql"))
+        .args(["-h", "127.0.0.1", "-p", &pg.port.to_string(), "-U", "postgres", "-d", "postgres", "-c"])
+        .arg("COPY (SELECT * FROM public.orders) TO STDOUT")
+        .stdout(Stdio::null())
+        .status()
+        .expect("psql");
+    let copy = t.elapsed();
+    assert!(status.success());
+    let copy_rate = ROWS as f64 / copy.as_secs_f64();
+    let w = Worker::start(&dir.path().join("s"), &[]);
+    let t = Instant::now();
+    w.create("snap", connector(&pg, "snap", "snap_slot", "initial_only"));
+    w.wait_for("every row snapshotted", Duration::from_secs(600), |w| w.topic_len("snap.public.orders") >= ROWS);
+    let snap = t.elapsed();
+    let snap_rate = ROWS as f64 / snap.as_secs_f64();
+
+    println!("postgres connector, {ROWS} rows (5 columns), schemas.enable=false, embedded log");
+    println!("  pg_recvlogical (pgoutput → /dev/null): {recv_rate:>10.0} events/s");
+    println!(
+        "  Weir streaming → embedded log:         {weir_rate:>10.0} events/s  ratio {:.2} (target ≥ 0.70)",
+        weir_rate / recv_rate
+    );
+    println!(
+        "  Weir decode only (records dropped):    {decode_rate:>10.0} events/s  ratio {:.2}",
+        decode_rate / recv_rate
+    );
+    println!("  COPY (SELECT …) TO STDOUT:             {copy_rate:>10.0} rows/s");
+    println!(
+        "  Weir snapshot → embedded log:          {snap_rate:>10.0} rows/s    ratio {:.2} (target ≥ 0.25)",
+        snap_rate / copy_rate
+    );
+    println!("  worker peak RSS while streaming:       {rss:>10.1} MiB (target < 64 MB)");
+}

@@ -1,0 +1,86 @@
+//! The change-event envelope every relational Debezium connector emits:
+//! `before`, `after`, `source`, `transaction`, `op` and the processing
+//! timestamps, in the field order Debezium 2.7+ uses.
+
+use std::sync::Arc;
+
+use weir_sdk::{Schema, Value};
+
+use crate::transaction;
+
+/// Debezium's `op` codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `r`: a snapshot read.
+    Read,
+    /// `c`: an insert.
+    Create,
+    /// `u`: an update.
+    Update,
+    /// `d`: a delete.
+    Delete,
+    /// `t`: a truncate.
+    Truncate,
+    /// `m`: a logical decoding message.
+    Message,
+}
+
+impl Op {
+    /// The one-letter code in the event.
+    pub fn code(self) -> &'static str {
+        match self {
+            Op::Read => "r",
+            Op::Create => "c",
+            Op::Update => "u",
+            Op::Delete => "d",
+            Op::Truncate => "t",
+            Op::Message => "m",
+        }
+    }
+}
+
+/// `<schema_prefix>.Envelope`, version 2, around the row schema `row` (the
+/// optional `<schema_prefix>.Value` struct) and the connector's source schema.
+pub fn schema(schema_prefix: &str, row: &Arc<Schema>, source: &Arc<Schema>) -> Schema {
+    let mut envelope = Schema::structure(format!("{schema_prefix}.Envelope")).version(2);
+    envelope.fields = vec![
+        ("before".into(), row.clone()),
+        ("after".into(), row.clone()),
+        ("source".into(), source.clone()),
+        ("transaction".into(), Arc::new(transaction::block_schema())),
+        ("op".into(), Arc::new(Schema::string())),
+        ("ts_ms".into(), Arc::new(Schema::int64().optional())),
+        ("ts_us".into(), Arc::new(Schema::int64().optional())),
+        ("ts_ns".into(), Arc::new(Schema::int64().optional())),
+    ];
+    envelope
+}
+
+/// The envelope's value. `now_ns` is the connector's processing time.
+pub fn value(
+    op: Op,
+    before: Option<Value>,
+    after: Option<Value>,
+    source: Value,
+    transaction: Option<Value>,
+    now_ns: i64,
+) -> Value {
+    Value::Struct(vec![
+        before.unwrap_or(Value::Null),
+        after.unwrap_or(Value::Null),
+        source,
+        transaction.unwrap_or(Value::Null),
+        Value::String(op.code().to_string()),
+        Value::Int64(now_ns.div_euclid(1_000_000)),
+        Value::Int64(now_ns.div_euclid(1_000)),
+        Value::Int64(now_ns),
+    ])
+}
+
+/// Nanoseconds since the Unix epoch, now.
+pub fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}

@@ -1,0 +1,38 @@
+//! Heartbeat records: they carry the connector's current offset to
+//! `__debezium-heartbeat.<topic.prefix>` so offsets advance while the
+//! captured tables are idle.
+
+use std::sync::Arc;
+
+use weir_sdk::{Schema, Value};
+
+/// Key and value schemas of heartbeat records.
+#[derive(Debug, Clone)]
+pub struct Schemas {
+    /// `io.debezium.connector.common.ServerNameKey` `{serverName}`.
+    pub key: Arc<Schema>,
+    /// `io.debezium.connector.common.Heartbeat` `{ts_ms}`.
+    pub value: Arc<Schema>,
+}
+
+impl Default for Schemas {
+    fn default() -> Self {
+        Self {
+            key: Schema::structure("io.debezium.connector.common.ServerNameKey")
+                .version(1)
+                .field("serverName", Schema::string())
+                .shared(),
+            value: Schema::structure("io.debezium.connector.common.Heartbeat")
+                .version(1)
+                .field("ts_ms", Schema::int64())
+                .shared(),
+        }
+    }
+}
+
+impl Schemas {
+    /// A heartbeat's key and value.
+    pub fn values(server_name: &str, now_ms: i64) -> (Value, Value) {
+        (Value::Struct(vec![Value::String(server_name.to_string())]), Value::Struct(vec![Value::Int64(now_ms)]))
+    }
+}

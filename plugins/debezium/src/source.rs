@@ -1,0 +1,153 @@
+//! The `source` block: the fields every Debezium connector shares, then the
+//! connector's own (appended by the connector).
+
+use std::sync::Arc;
+
+use weir_sdk::{Schema, Value};
+
+/// The Debezium release whose event shapes Weir reproduces; consumers see it
+/// in `source.version`.
+pub const DEBEZIUM_VERSION: &str = "3.1.3.Final";
+
+/// Where a record stands in a snapshot, as `source.snapshot` says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotMarker {
+    /// The first record of the whole snapshot.
+    First,
+    /// The first record of a table (not the first of the snapshot).
+    FirstInDataCollection,
+    /// Any other snapshot record.
+    True,
+    /// The last record of a table (not the last of the snapshot).
+    LastInDataCollection,
+    /// The very last record of the snapshot.
+    Last,
+    /// A streamed change.
+    False,
+    /// A read from an incremental snapshot.
+    Incremental,
+}
+
+impl SnapshotMarker {
+    /// The lower-case name Debezium writes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::First => "first",
+            Self::FirstInDataCollection => "first_in_data_collection",
+            Self::True => "true",
+            Self::LastInDataCollection => "last_in_data_collection",
+            Self::Last => "last",
+            Self::False => "false",
+            Self::Incremental => "incremental",
+        }
+    }
+
+    /// Debezium's precedence when a record is several of these at once:
+    /// last of the snapshot, first of the snapshot, last of its table, first
+    /// of its table.
+    pub fn resolve(first_in_snapshot: bool, last_in_snapshot: bool, first_in_table: bool, last_in_table: bool) -> Self {
+        if last_in_snapshot {
+            Self::Last
+        } else if first_in_snapshot {
+            Self::First
+        } else if last_in_table {
+            Self::LastInDataCollection
+        } else if first_in_table {
+            Self::FirstInDataCollection
+        } else {
+            Self::True
+        }
+    }
+}
+
+/// `io.debezium.data.Enum` schema of `source.snapshot`, default `"false"`.
+fn snapshot_schema() -> Schema {
+    Schema::string()
+        .optional()
+        .named("io.debezium.data.Enum")
+        .version(1)
+        .parameter("allowed", "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental")
+        .with_default_json("\"false\"")
+}
+
+trait WithDefault {
+    fn with_default_json(self, json: &str) -> Self;
+}
+
+impl WithDefault for Schema {
+    fn with_default_json(mut self, json: &str) -> Self {
+        self.default_json = Some(json.to_string());
+        self
+    }
+}
+
+/// The source schema `name` (e.g. `io.debezium.connector.postgresql.Source`,
+/// version 1): the common fields, then `extra` in order.
+pub fn schema(name: &str, extra: Vec<(&str, Schema)>) -> Schema {
+    let mut s = Schema::structure(name)
+        .version(1)
+        .field("version", Schema::string())
+        .field("connector", Schema::string())
+        .field("name", Schema::string())
+        .field("ts_ms", Schema::int64())
+        .field("snapshot", snapshot_schema())
+        .field("db", Schema::string())
+        .field("sequence", Schema::string().optional())
+        .field("ts_us", Schema::int64().optional())
+        .field("ts_ns", Schema::int64().optional());
+    for (field, schema) in extra {
+        s.fields.push((field.to_string(), Arc::new(schema)));
+    }
+    s
+}
+
+/// The common fields' values.
+#[derive(Debug, Clone)]
+pub struct Common<'a> {
+    /// `postgresql`, `mysql`, `mariadb` or `mongodb`.
+    pub connector: &'a str,
+    /// `topic.prefix`.
+    pub name: &'a str,
+    /// When the change happened in the source, µs since the epoch.
+    pub ts_us: i64,
+    /// Snapshot position.
+    pub snapshot: SnapshotMarker,
+    /// Database name.
+    pub db: &'a str,
+    /// PostgreSQL's `["<last commit lsn>","<lsn>"]`, else `None`.
+    pub sequence: Option<String>,
+}
+
+impl Common<'_> {
+    /// The common values followed by `extra`, as one `source` struct.
+    pub fn value(&self, extra: impl IntoIterator<Item = Value>) -> Value {
+        let mut fields = vec![
+            Value::String(DEBEZIUM_VERSION.to_string()),
+            Value::String(self.connector.to_string()),
+            Value::String(self.name.to_string()),
+            Value::Int64(self.ts_us.div_euclid(1000)),
+            Value::String(self.snapshot.as_str().to_string()),
+            Value::String(self.db.to_string()),
+            self.sequence.clone().map_or(Value::Null, Value::String),
+            Value::Int64(self.ts_us),
+            Value::Int64(self.ts_us.saturating_mul(1000)),
+        ];
+        fields.extend(extra);
+        Value::Struct(fields)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_markers_follow_debezium_precedence() {
+        use SnapshotMarker::*;
+        assert_eq!(SnapshotMarker::resolve(true, true, true, true), Last);
+        assert_eq!(SnapshotMarker::resolve(true, false, true, true), First);
+        assert_eq!(SnapshotMarker::resolve(false, false, true, true), LastInDataCollection);
+        assert_eq!(SnapshotMarker::resolve(false, false, true, false), FirstInDataCollection);
+        assert_eq!(SnapshotMarker::resolve(false, false, false, false), True);
+    }
+}

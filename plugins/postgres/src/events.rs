@@ -1,0 +1,182 @@
+//! Building the records the connector emits: change events, tombstones,
+//! truncates, logical messages, transaction BEGIN/END and heartbeats.
+
+use std::sync::Arc;
+
+use weir_debezium::envelope::{self, Op};
+use weir_debezium::source::{Common, SnapshotMarker};
+use weir_debezium::{heartbeat, transaction};
+use weir_sdk::{Schema, SourceRecord, Value};
+
+use crate::lsn::PG_EPOCH_OFFSET_US;
+use crate::tables::Captured;
+
+/// Where an event comes from in the WAL (or the snapshot).
+#[derive(Debug, Clone)]
+pub struct Position {
+    /// Commit time, µs since the Unix epoch.
+    pub ts_us: i64,
+    /// Transaction id.
+    pub tx_id: Option<i64>,
+    /// The event's LSN.
+    pub lsn: Option<u64>,
+    /// End LSN of the last complete transaction (`sequence`'s first part).
+    pub last_commit: Option<u64>,
+    /// Snapshot marker.
+    pub snapshot: SnapshotMarker,
+}
+
+impl Position {
+    /// PostgreSQL's commit timestamp (µs since 2000-01-01) as Unix µs.
+    pub fn unix_us(pg_ts: i64) -> i64 {
+        pg_ts + PG_EPOCH_OFFSET_US
+    }
+
+    fn sequence(&self) -> String {
+        let part = |v: Option<u64>| v.map_or_else(|| "null".to_string(), |v| format!("\"{v}\""));
+        format!("[{},{}]", part(self.last_commit), part(self.lsn))
+    }
+}
+
+/// What every record of one connector shares.
+#[derive(Debug)]
+pub struct Emitter {
+    /// `topic.prefix`.
+    pub prefix: String,
+    /// Database name.
+    pub db: String,
+    /// Source partition JSON.
+    pub partition: String,
+    /// `io.debezium.connector.postgresql.Source`.
+    pub source: Arc<Schema>,
+    /// Transaction metadata schemas.
+    pub tx: transaction::Schemas,
+    /// Heartbeat schemas.
+    pub heartbeat: heartbeat::Schemas,
+    message_key: Arc<Schema>,
+    message_value: Arc<Schema>,
+}
+
+impl Emitter {
+    /// An emitter for a connector.
+    pub fn new(prefix: &str, db: &str, partition: String, binary: &weir_debezium::binary::BinaryMode) -> Self {
+        let source = crate::tables::source_schema();
+        let message = Schema::structure("io.debezium.connector.postgresql.Message")
+            .field("prefix", Schema::string().optional())
+            .field("content", binary.schema().optional());
+        let message_value = Schema::structure("io.debezium.connector.postgresql.MessageValue")
+            .field("op", Schema::string())
+            .field("ts_ms", Schema::int64().optional())
+            .field("source", (*source).clone())
+            .field("transaction", transaction::block_schema())
+            .field("message", message)
+            .shared();
+        Self {
+            prefix: prefix.to_string(),
+            db: db.to_string(),
+            partition,
+            source,
+            tx: transaction::Schemas::default(),
+            heartbeat: heartbeat::Schemas::default(),
+            message_key: Schema::structure("io.debezium.connector.postgresql.MessageKey")
+                .field("prefix", Schema::string().optional())
+                .shared(),
+            message_value,
+        }
+    }
+
+    /// The `source` struct.
+    pub fn source_value(&self, schema: &str, table: &str, at: &Position) -> Value {
+        Common {
+            connector: "postgresql",
+            name: &self.prefix,
+            ts_us: at.ts_us,
+            snapshot: at.snapshot,
+            db: &self.db,
+            sequence: Some(at.sequence()),
+        }
+        .value([
+            Value::String(schema.to_string()),
+            Value::String(table.to_string()),
+            at.tx_id.map_or(Value::Null, Value::Int64),
+            at.lsn.map_or(Value::Null, |l| Value::Int64(l as i64)),
+            Value::Null,
+        ])
+    }
+
+    /// A change event for `table`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn change(
+        &self,
+        table: &Captured,
+        op: Op,
+        key: Option<Value>,
+        before: Option<Value>,
+        after: Option<Value>,
+        at: &Position,
+        tx_block: Option<Value>,
+        offset: String,
+    ) -> SourceRecord {
+        let source = self.source_value(&table.id.schema, &table.id.table, at);
+        let now_ns = envelope::now_ns();
+        let value = envelope::value(op, before, after, source, tx_block, now_ns);
+        let mut record = SourceRecord::new(&table.topic, &self.partition, offset)
+            .value(Some(table.envelope.clone()), value)
+            .timestamp(now_ns / 1_000_000);
+        if let (Some(schema), Some(key)) = (&table.key_schema, key) {
+            record = record.key(Some(schema.clone()), key);
+        }
+        record
+    }
+
+    /// The tombstone after a delete: same key, null value.
+    pub fn tombstone(&self, table: &Captured, key: Option<Value>, offset: String) -> SourceRecord {
+        let mut record = SourceRecord::new(&table.topic, &self.partition, offset);
+        if let (Some(schema), Some(key)) = (&table.key_schema, key) {
+            record = record.key(Some(schema.clone()), key);
+        }
+        record
+    }
+
+    /// A `pg_logical_emit_message` event on `<prefix>.message`.
+    pub fn message(
+        &self,
+        topic: &str,
+        prefix: &str,
+        content: Value,
+        at: &Position,
+        tx_block: Option<Value>,
+        offset: String,
+    ) -> SourceRecord {
+        let now_ns = envelope::now_ns();
+        let value = Value::Struct(vec![
+            Value::String("m".into()),
+            Value::Int64(now_ns / 1_000_000),
+            self.source_value("", "", at),
+            tx_block.unwrap_or(Value::Null),
+            Value::Struct(vec![Value::String(prefix.to_string()), content]),
+        ]);
+        SourceRecord::new(topic, &self.partition, offset)
+            .key(Some(self.message_key.clone()), Value::Struct(vec![Value::String(prefix.to_string())]))
+            .value(Some(self.message_value.clone()), value)
+            .timestamp(now_ns / 1_000_000)
+    }
+
+    /// A transaction BEGIN or END record.
+    pub fn transaction(&self, topic: &str, key: Value, value: Value, offset: String) -> SourceRecord {
+        SourceRecord::new(topic, &self.partition, offset)
+            .key(Some(self.tx.key.clone()), key)
+            .value(Some(self.tx.value.clone()), value)
+            .timestamp(envelope::now_ns() / 1_000_000)
+    }
+
+    /// A heartbeat carrying `offset`.
+    pub fn heartbeat(&self, topic: &str, offset: String) -> SourceRecord {
+        let now_ms = envelope::now_ns() / 1_000_000;
+        let (key, value) = heartbeat::Schemas::values(&self.prefix, now_ms);
+        SourceRecord::new(topic, &self.partition, offset)
+            .key(Some(self.heartbeat.key.clone()), key)
+            .value(Some(self.heartbeat.value.clone()), value)
+            .timestamp(now_ms)
+    }
+}

@@ -1,0 +1,486 @@
+//! PostgreSQL's frontend/backend protocol (version 3) over a connection the
+//! worker makes for us: startup with TLS and authentication, simple queries
+//! with text results, and the CopyBoth stream replication uses.
+
+use std::io::Write;
+use std::time::Duration;
+
+use weir_sdk::net::{Connection, TlsVerify};
+
+use crate::auth;
+use crate::error::PgError;
+
+/// A bounds-checked reader over a message body.
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    /// Reads `bytes` from the start.
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Self { bytes, pos: 0 }
+    }
+    /// The next `n` bytes.
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], PgError> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|e| *e <= self.bytes.len())
+            .ok_or_else(|| PgError::Protocol("message truncated".into()))?;
+        let s = &self.bytes[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+    /// One byte.
+    pub fn u8(&mut self) -> Result<u8, PgError> {
+        Ok(self.take(1)?[0])
+    }
+    /// Big-endian u16.
+    pub fn u16(&mut self) -> Result<u16, PgError> {
+        let b = self.take(2)?;
+        Ok(u16::from_be_bytes([b[0], b[1]]))
+    }
+    /// Big-endian u32.
+    pub fn u32(&mut self) -> Result<u32, PgError> {
+        let b = self.take(4)?;
+        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    /// Big-endian i32.
+    pub fn i32(&mut self) -> Result<i32, PgError> {
+        Ok(self.u32()? as i32)
+    }
+    /// Big-endian u64.
+    pub fn u64(&mut self) -> Result<u64, PgError> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_be_bytes(a))
+    }
+    /// A NUL-terminated string.
+    pub fn cstr(&mut self) -> Result<&'a str, PgError> {
+        let rest = &self.bytes[self.pos..];
+        let nul = rest.iter().position(|b| *b == 0).ok_or_else(|| PgError::Protocol("unterminated string".into()))?;
+        let s = std::str::from_utf8(&rest[..nul]).map_err(|_| PgError::Protocol("string is not UTF-8".into()))?;
+        self.pos += nul + 1;
+        Ok(s)
+    }
+    /// Everything not read yet.
+    pub fn rest(&self) -> &'a [u8] {
+        &self.bytes[self.pos..]
+    }
+}
+
+/// How TLS is used (`database.sslmode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    /// Plain TCP.
+    Disable,
+    /// TLS when the server offers it, else plain.
+    Prefer,
+    /// TLS, certificate not checked.
+    Require,
+    /// TLS, chain checked.
+    VerifyCa,
+    /// TLS, chain and host name checked.
+    VerifyFull,
+}
+
+impl SslMode {
+    /// Parses a `database.sslmode` value (`allow` behaves as `prefer`).
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "disable" => Self::Disable,
+            "allow" | "prefer" => Self::Prefer,
+            "require" => Self::Require,
+            "verify-ca" => Self::VerifyCa,
+            "verify-full" => Self::VerifyFull,
+            _ => return None,
+        })
+    }
+}
+
+/// Where and how to connect.
+#[derive(Debug, Clone)]
+pub struct ConnectParams {
+    /// Host name or address.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// User.
+    pub user: String,
+    /// Password (empty when none).
+    pub password: String,
+    /// Database.
+    pub dbname: String,
+    /// TLS mode.
+    pub ssl: SslMode,
+    /// Trusted root certificates (PEM), for verify-ca/verify-full.
+    pub root_cert_pem: Option<String>,
+    /// How long connecting may take.
+    pub connect_timeout: Duration,
+}
+
+/// One result set of a simple query: column names and text rows.
+#[derive(Debug, Default)]
+pub struct Rows {
+    /// Column names.
+    pub columns: Vec<String>,
+    /// Rows; `None` is SQL NULL.
+    pub rows: Vec<Vec<Option<String>>>,
+    /// The command tag, e.g. `SELECT 3`.
+    pub tag: String,
+}
+
+/// An open session.
+pub struct PgConn {
+    conn: Connection,
+    buf: Vec<u8>,
+    start: usize,
+    /// `server_version` as the server reported it.
+    pub server_version: String,
+}
+
+impl PgConn {
+    /// Connects, negotiates TLS, starts up and authenticates. With
+    /// `replication`, the session is a logical replication connection
+    /// (`replication=database`).
+    pub fn connect(params: &ConnectParams, replication: bool) -> Result<Self, PgError> {
+        let conn = Connection::connect(&params.host, params.port, params.connect_timeout).map_err(PgError::Connect)?;
+        let mut pg = Self { conn, buf: Vec::with_capacity(64 * 1024), start: 0, server_version: String::new() };
+        pg.negotiate_tls(params)?;
+        let mut startup: Vec<(&str, &str)> =
+            vec![("user", &params.user), ("database", &params.dbname), ("client_encoding", "UTF8")];
+        startup.push(("DateStyle", "ISO"));
+        startup.push(("IntervalStyle", "postgres"));
+        startup.push(("extra_float_digits", "3"));
+        startup.push(("application_name", "weir"));
+        if replication {
+            startup.push(("replication", "database"));
+        }
+        pg.startup(&startup, params)?;
+        Ok(pg)
+    }
+
+    fn negotiate_tls(&mut self, params: &ConnectParams) -> Result<(), PgError> {
+        let verify = match params.ssl {
+            SslMode::Disable => return Ok(()),
+            // libpq: `require` with a root certificate checks the chain.
+            SslMode::Prefer | SslMode::Require if params.root_cert_pem.is_some() => TlsVerify::Ca,
+            SslMode::Prefer | SslMode::Require => TlsVerify::None,
+            SslMode::VerifyCa => TlsVerify::Ca,
+            SslMode::VerifyFull => TlsVerify::Full,
+        };
+        let mut msg = 8u32.to_be_bytes().to_vec();
+        msg.extend_from_slice(&80_877_103u32.to_be_bytes());
+        self.conn.write_all(&msg).map_err(PgError::Io)?;
+        let mut answer = [0u8; 1];
+        let n = self.conn.read_timeout(&mut answer, Duration::from_secs(10)).map_err(PgError::Io)?;
+        if n == 1 && answer[0] == b'S' {
+            let server_name = (params.ssl == SslMode::VerifyFull).then_some(params.host.as_str());
+            return self
+                .conn
+                .upgrade_tls(verify, params.root_cert_pem.as_deref(), server_name)
+                .map_err(|e| PgError::Tls(e.to_string()));
+        }
+        if params.ssl == SslMode::Prefer {
+            return Ok(());
+        }
+        Err(PgError::Tls(format!("the server does not accept TLS, but database.sslmode is {:?}", params.ssl)))
+    }
+
+    fn startup(&mut self, params: &[(&str, &str)], connect: &ConnectParams) -> Result<(), PgError> {
+        let mut body = Vec::new();
+        body.extend_from_slice(&196_608u32.to_be_bytes());
+        for (k, v) in params {
+            body.extend_from_slice(k.as_bytes());
+            body.push(0);
+            body.extend_from_slice(v.as_bytes());
+            body.push(0);
+        }
+        body.push(0);
+        let mut msg = ((body.len() + 4) as u32).to_be_bytes().to_vec();
+        msg.extend_from_slice(&body);
+        self.conn.write_all(&msg).map_err(PgError::Io)?;
+        let mut scram: Option<auth::Scram> = None;
+        loop {
+            let (tag, body) = self.expect_message(Duration::from_secs(30))?;
+            match tag {
+                b'R' => {
+                    let mut r = Reader::new(&body);
+                    match r.u32()? {
+                        0 => {}
+                        3 => self.password_message(connect.password.as_bytes())?,
+                        5 => {
+                            let salt = r.take(4)?;
+                            let hashed = auth::md5_password(&connect.user, &connect.password, salt);
+                            self.password_message(hashed.as_bytes())?;
+                        }
+                        10 => {
+                            let mut mechanisms = Vec::new();
+                            while let Ok(m) = r.cstr() {
+                                if m.is_empty() {
+                                    break;
+                                }
+                                mechanisms.push(m.to_string());
+                            }
+                            if !mechanisms.iter().any(|m| m == "SCRAM-SHA-256") {
+                                return Err(PgError::Auth(format!(
+                                    "the server offers SASL mechanisms {mechanisms:?}; Weir supports SCRAM-SHA-256"
+                                )));
+                            }
+                            let s = auth::Scram::new(&connect.password);
+                            let first = s.client_first();
+                            let mut body = b"SCRAM-SHA-256\0".to_vec();
+                            body.extend_from_slice(&(first.len() as u32).to_be_bytes());
+                            body.extend_from_slice(first.as_bytes());
+                            self.send(b'p', &body)?;
+                            scram = Some(s);
+                        }
+                        11 => {
+                            let s =
+                                scram.as_mut().ok_or_else(|| PgError::Protocol("SASL continue before start".into()))?;
+                            let reply = s.client_final(r.rest())?;
+                            self.send(b'p', reply.as_bytes())?;
+                        }
+                        12 => {
+                            let s =
+                                scram.as_ref().ok_or_else(|| PgError::Protocol("SASL final before start".into()))?;
+                            s.verify_server(r.rest())?;
+                        }
+                        other => {
+                            return Err(PgError::Auth(format!(
+                                "the server asks for authentication method {other}; Weir supports trust, password, md5 and SCRAM-SHA-256"
+                            )));
+                        }
+                    }
+                }
+                b'S' => {
+                    let mut r = Reader::new(&body);
+                    if r.cstr()? == "server_version" {
+                        self.server_version = r.cstr()?.to_string();
+                    }
+                }
+                b'E' => return Err(PgError::server(&body)),
+                b'Z' => return Ok(()),
+                _ => {}
+            }
+        }
+    }
+
+    fn password_message(&mut self, password: &[u8]) -> Result<(), PgError> {
+        let mut body = password.to_vec();
+        body.push(0);
+        self.send(b'p', &body)
+    }
+
+    /// Sends one frontend message.
+    pub fn send(&mut self, tag: u8, body: &[u8]) -> Result<(), PgError> {
+        let mut msg = Vec::with_capacity(body.len() + 5);
+        msg.push(tag);
+        msg.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
+        msg.extend_from_slice(body);
+        self.conn.write_all(&msg).map_err(PgError::Io)
+    }
+
+    /// Reads one backend message within `timeout`; `None` when none arrived.
+    pub fn message(&mut self, timeout: Duration) -> Result<Option<(u8, Vec<u8>)>, PgError> {
+        loop {
+            if let Some(m) = self.buffered()? {
+                return Ok(Some(m));
+            }
+            if self.start > 0 {
+                self.buf.drain(..self.start);
+                self.start = 0;
+            }
+            let old = self.buf.len();
+            self.buf.resize(old + 128 * 1024, 0);
+            match self.conn.read_timeout(&mut self.buf[old..], timeout) {
+                Ok(0) => {
+                    self.buf.truncate(old);
+                    return Err(PgError::Closed);
+                }
+                Ok(n) => self.buf.truncate(old + n),
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                    self.buf.truncate(old);
+                    return Ok(None);
+                }
+                Err(e) => {
+                    self.buf.truncate(old);
+                    return Err(PgError::Io(e));
+                }
+            }
+        }
+    }
+
+    /// A whole message already in the buffer, if any.
+    fn buffered(&mut self) -> Result<Option<(u8, Vec<u8>)>, PgError> {
+        let avail = &self.buf[self.start..];
+        if avail.len() < 5 {
+            return Ok(None);
+        }
+        let len = u32::from_be_bytes([avail[1], avail[2], avail[3], avail[4]]) as usize;
+        if len < 4 {
+            return Err(PgError::Protocol(format!("bad message length {len}")));
+        }
+        if avail.len() <= len {
+            return Ok(None);
+        }
+        let tag = avail[0];
+        let body = avail[5..len + 1].to_vec();
+        self.start += len + 1;
+        Ok(Some((tag, body)))
+    }
+
+    fn expect_message(&mut self, timeout: Duration) -> Result<(u8, Vec<u8>), PgError> {
+        self.message(timeout)?.ok_or(PgError::Timeout(timeout))
+    }
+
+    /// Runs `sql` (one or more statements) with the simple query protocol and
+    /// returns every result set. A server error is returned after the
+    /// session is ready again.
+    pub fn query(&mut self, sql: &str) -> Result<Vec<Rows>, PgError> {
+        self.query_with_timeout(sql, Duration::from_secs(600))
+    }
+
+    /// [`query`](Self::query) waiting at most `timeout` for each message.
+    pub fn query_with_timeout(&mut self, sql: &str, timeout: Duration) -> Result<Vec<Rows>, PgError> {
+        let mut body = sql.as_bytes().to_vec();
+        body.push(0);
+        self.send(b'Q', &body)?;
+        let mut results = Vec::new();
+        let mut current = Rows::default();
+        let mut error = None;
+        loop {
+            let (tag, body) = self.expect_message(timeout)?;
+            match tag {
+                b'T' => {
+                    let mut r = Reader::new(&body);
+                    let n = r.u16()?;
+                    current.columns.clear();
+                    for _ in 0..n {
+                        current.columns.push(r.cstr()?.to_string());
+                        r.take(18)?;
+                    }
+                }
+                b'D' => current.rows.push(data_row(&body)?),
+                b'C' => {
+                    current.tag = Reader::new(&body).cstr()?.to_string();
+                    results.push(std::mem::take(&mut current));
+                }
+                b'I' => results.push(std::mem::take(&mut current)),
+                b'E' => error = Some(PgError::server(&body)),
+                b'Z' => return error.map_or(Ok(results), Err),
+                _ => {}
+            }
+        }
+    }
+
+    /// The first column of the first row of a query, if any.
+    pub fn query_value(&mut self, sql: &str) -> Result<Option<String>, PgError> {
+        let results = self.query(sql)?;
+        Ok(results
+            .into_iter()
+            .find(|r| !r.rows.is_empty())
+            .and_then(|r| r.rows.into_iter().next()?.into_iter().next()?))
+    }
+
+    /// Starts a query whose rows are read one by one with
+    /// [`next_row`](Self::next_row) (the snapshot reads tables this way).
+    pub fn start_query(&mut self, sql: &str) -> Result<(), PgError> {
+        let mut body = sql.as_bytes().to_vec();
+        body.push(0);
+        self.send(b'Q', &body)
+    }
+
+    /// The next data row of a query started with `start_query`; `None` once
+    /// the server is ready again.
+    pub fn next_row(&mut self) -> Result<Option<Vec<Option<String>>>, PgError> {
+        let mut error = None;
+        loop {
+            let (tag, body) = self.expect_message(Duration::from_secs(600))?;
+            match tag {
+                b'D' if error.is_none() => return Ok(Some(data_row(&body)?)),
+                b'E' => error = Some(PgError::server(&body)),
+                b'Z' => return error.map_or(Ok(None), Err),
+                _ => {}
+            }
+        }
+    }
+
+    /// Enters replication: sends `START_REPLICATION` and waits for the
+    /// CopyBothResponse.
+    pub fn start_copy_both(&mut self, command: &str) -> Result<(), PgError> {
+        let mut body = command.as_bytes().to_vec();
+        body.push(0);
+        self.send(b'Q', &body)?;
+        loop {
+            let (tag, body) = self.expect_message(Duration::from_secs(60))?;
+            match tag {
+                b'W' => return Ok(()),
+                b'E' => return Err(PgError::server(&body)),
+                _ => {}
+            }
+        }
+    }
+
+    /// The next CopyData payload of the replication stream, or `None` when
+    /// nothing arrived within `timeout`.
+    pub fn copy_data(&mut self, timeout: Duration) -> Result<Option<Vec<u8>>, PgError> {
+        match self.message(timeout)? {
+            None => Ok(None),
+            Some((b'd', body)) => Ok(Some(body)),
+            Some((b'E', body)) => Err(PgError::server(&body)),
+            Some((b'c', _)) => Err(PgError::Closed),
+            Some(_) => Ok(None),
+        }
+    }
+
+    /// Sends a standby status update: received up to `write`, durable up to `flush`.
+    pub fn standby_status(&mut self, write: u64, flush: u64, reply: bool) -> Result<(), PgError> {
+        let mut body = Vec::with_capacity(34);
+        body.push(b'r');
+        body.extend_from_slice(&write.to_be_bytes());
+        body.extend_from_slice(&flush.to_be_bytes());
+        body.extend_from_slice(&flush.to_be_bytes());
+        body.extend_from_slice(&crate::lsn::pg_now_micros().to_be_bytes());
+        body.push(u8::from(reply));
+        self.send(b'd', &body)
+    }
+
+    /// Ends the session politely.
+    pub fn terminate(&mut self) {
+        let _ = self.send(b'X', &[]);
+    }
+
+    /// Ends the session and drops the connection.
+    pub fn terminate_owned(mut self) {
+        self.terminate();
+    }
+}
+
+fn data_row(body: &[u8]) -> Result<Vec<Option<String>>, PgError> {
+    let mut r = Reader::new(body);
+    let n = r.u16()?;
+    let mut row = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        let len = r.i32()?;
+        if len < 0 {
+            row.push(None);
+        } else {
+            let bytes = r.take(len as usize)?;
+            row.push(Some(String::from_utf8_lossy(bytes).into_owned()));
+        }
+    }
+    Ok(row)
+}
+
+/// Quotes an identifier for SQL.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Quotes a string literal for SQL.
+pub fn literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
