@@ -126,6 +126,10 @@ impl Runtime {
     pub fn new(cache_dir: Option<PathBuf>) -> Result<Self, wasmtime::Error> {
         let mut config = Config::new();
         config.wasm_component_model(true).epoch_interruption(true);
+        // `WEIR_PROFILE=perfmap` names guest functions for `perf` (/tmp/perf-<pid>.map).
+        if std::env::var("WEIR_PROFILE").is_ok_and(|v| v == "perfmap") {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         let engine = Engine::new(&config)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;

@@ -135,22 +135,26 @@ fn scientific(out: &mut String, shortest: std::fmt::Arguments<'_>, two_digits: s
     out.push_str(exponent);
 }
 
-/// Appends `s` as a JSON string with Jackson's escapes.
+/// Appends `s` as a JSON string with Jackson's escapes. Every character
+/// that needs one is ASCII, so the scan is over bytes and the runs between
+/// escapes are copied whole.
 pub fn write_string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
+    let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, c) in s.char_indices() {
-        let escaped = match c {
-            '"' => "\\\"",
-            '\\' => "\\\\",
-            '\u{8}' => "\\b",
-            '\t' => "\\t",
-            '\n' => "\\n",
-            '\u{c}' => "\\f",
-            '\r' => "\\r",
-            c if (c as u32) < 0x20 => {
+    for (i, &b) in bytes.iter().enumerate() {
+        let escaped = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            b'\t' => "\\t",
+            b'\n' => "\\n",
+            0x0c => "\\f",
+            b'\r' => "\\r",
+            b if b < 0x20 => {
                 out.push_str(&s[start..i]);
-                let _ = write!(out, "\\u{:04X}", c as u32);
+                let _ = write!(out, "\\u{:04X}", b);
                 start = i + 1;
                 continue;
             }
@@ -158,7 +162,7 @@ pub fn write_string(out: &mut String, s: &str) {
         };
         out.push_str(&s[start..i]);
         out.push_str(escaped);
-        start = i + c.len_utf8();
+        start = i + 1;
     }
     out.push_str(&s[start..]);
     out.push('"');

@@ -43,7 +43,7 @@ impl Offset {
         use std::fmt::Write;
         let mut out = String::with_capacity(160);
         out.push('{');
-        let mut num = |out: &mut String, key: &str, v: Option<String>| {
+        let num = |out: &mut String, key: &str, v: Option<String>| {
             if let Some(v) = v {
                 if out.len() > 1 {
                     out.push(',');

@@ -65,7 +65,18 @@ impl PgTask {
             last_offset: committed,
             next_heartbeat: heartbeat,
         };
-        task.phase = task.plan()?;
+        task.phase = match task.plan() {
+            Ok(phase) => phase,
+            // The server restarting, or the slot still held by a walsender
+            // that has not noticed its client died: try again shortly.
+            Err(e) if e.is_transient() => {
+                weir_sdk::host::warn(&format!("PostgreSQL not ready ({e}); retrying"));
+                let delay = Duration::from_millis(500);
+                task.query = None;
+                Phase::Reconnect { at: Instant::now() + delay, delay }
+            }
+            Err(e) => return Err(e.into()),
+        };
         Ok(task)
     }
 
