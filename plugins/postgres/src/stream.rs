@@ -293,7 +293,7 @@ impl Stream {
             Message::Emitted { transactional, lsn: msg_lsn, prefix, content } => {
                 let content = config.modes.binary.value(content);
                 if transactional {
-                    let Some(at) = self.next_event(msg_lsn, "MESSAGE") else { return Ok(()) };
+                    let Some(at) = self.next_event(msg_lsn) else { return Ok(()) };
                     let (position, offset, block) = self.event_offset(&at, "MESSAGE", config, emitter, out, "");
                     let topic = format!("{}.message", config.common.topics.prefix());
                     let record = emitter.message(&topic, &prefix, content, &position, block, offset.to_json());
@@ -325,7 +325,7 @@ impl Stream {
 
     /// Counts an event of the open transaction; `None` when it must be
     /// skipped (emitted before a restart).
-    fn next_event(&mut self, event_lsn: u64, _kind: &str) -> Option<(u64, u64)> {
+    fn next_event(&mut self, event_lsn: u64) -> Option<(u64, u64)> {
         let tx = self.tx.as_mut()?;
         tx.events += 1;
         if tx.skip_all || tx.events <= tx.skip || tx.skip_upto_lsn.is_some_and(|l| event_lsn <= l) {
@@ -408,11 +408,10 @@ impl Stream {
         emitter: &Emitter,
         out: &mut Vec<SourceRecord>,
     ) -> Result<(), ConnectorError> {
-        let kind = change.kind();
         match self.relations.get(&oid) {
             Some(Relation::Captured(_)) => {}
             Some(Relation::Ignored) => {
-                let _ = self.next_event(event_lsn, kind);
+                let _ = self.next_event(event_lsn);
                 return Ok(());
             }
             None => {
@@ -422,7 +421,7 @@ impl Stream {
             }
         }
         let skipped = &config.common.skipped;
-        let Some(at) = self.next_event(event_lsn, kind) else { return Ok(()) };
+        let Some(at) = self.next_event(event_lsn) else { return Ok(()) };
         let skip = match &change {
             Change::Insert(_) => skipped.create,
             Change::Update(..) => skipped.update,
