@@ -39,8 +39,11 @@ pub use self::sandbox::{Grants, Limits};
 use crate::plugin::ConnectorDescriptor;
 
 /// First-party components carried in the binary: (name, bytes).
-pub const EMBEDDED: &[(&str, &[u8])] =
-    &[("datagen", include_bytes!(env!("WEIR_DATAGEN_WASM"))), ("postgres", include_bytes!(env!("WEIR_POSTGRES_WASM")))];
+pub const EMBEDDED: &[(&str, &[u8])] = &[
+    ("datagen", include_bytes!(env!("WEIR_DATAGEN_WASM"))),
+    ("postgres", include_bytes!(env!("WEIR_POSTGRES_WASM"))),
+    ("mongodb", include_bytes!(env!("WEIR_MONGODB_WASM"))),
+];
 
 /// Errors loading a plugin.
 #[derive(Debug, thiserror::Error)]

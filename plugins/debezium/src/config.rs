@@ -2,7 +2,7 @@
 //! Debezium's defaults, and checks that report problems in Debezium's words
 //! (`The '<key>' value is invalid: <problem>`).
 
-use weir_sdk::{Config, ConfigKey, ConfigType, Importance};
+use weir_sdk::{Config, ConfigKey, ConfigType, ConfigValue, Importance};
 
 use crate::filters::Filter;
 use crate::topics::{self, TopicNames};
@@ -13,6 +13,30 @@ pub type Problem = (String, String);
 /// Debezium's wording for a bad value.
 pub fn invalid(key: &str, problem: &str) -> Problem {
     (key.to_string(), format!("The '{key}' value is invalid: {problem}"))
+}
+
+/// `/config/validate` results for `keys` with `problems` on their keys.
+/// Kafka's generic "Missing required configuration" messages are dropped:
+/// Debezium reports required keys in its own words, among `problems`.
+pub fn validation(config: &Config, keys: &[ConfigKey], problems: Vec<Problem>) -> Vec<ConfigValue> {
+    let mut values = config.validate_against(keys);
+    for v in &mut values {
+        v.errors.retain(|e| !e.starts_with("Missing required configuration"));
+    }
+    for (key, message) in problems {
+        match values.iter_mut().find(|v| v.name == key) {
+            Some(v) if v.errors.contains(&message) => {}
+            Some(v) => v.error(message),
+            None => values.push(ConfigValue {
+                name: key,
+                value: None,
+                recommended_values: Vec::new(),
+                errors: vec![message],
+                visible: true,
+            }),
+        }
+    }
+    values
 }
 
 /// Keys every Debezium connector has (connector-specific keys come on top).

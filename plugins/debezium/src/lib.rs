@@ -1,7 +1,7 @@
 //! What Weir's Debezium-compatible connectors share, so a consumer cannot
 //! tell them from Debezium's: the change-event envelope and `source` block,
 //! schema and topic names, include/exclude filters, transaction metadata,
-//! heartbeats, and value conversions (temporal, decimal, binary) whose
+//! heartbeats, SCRAM authentication, and value conversions (temporal, decimal, binary) whose
 //! output matches Debezium's Connect schemas. JSON text in Java's format
 //! comes from `weir-json`, re-exported as [`json`].
 
@@ -12,6 +12,7 @@ pub mod envelope;
 pub mod filters;
 pub mod heartbeat;
 pub mod keys;
+pub mod scram;
 pub mod source;
 pub mod temporal;
 pub mod topics;

@@ -84,3 +84,9 @@ impl From<PgError> for ConnectorError {
         }
     }
 }
+
+impl From<weir_debezium::scram::ScramError> for PgError {
+    fn from(err: weir_debezium::scram::ScramError) -> Self {
+        Self::Auth(err.0)
+    }
+}

@@ -10,33 +10,11 @@ use crate::wire::PgConn;
 
 /// Validates `config`.
 pub fn validate(config: &Config) -> Vec<ConfigValue> {
-    let defs = keys();
-    let mut values = config.validate_against(&defs);
-    // Debezium reports required keys in its own words; drop the generic ones.
-    for v in &mut values {
-        v.errors.retain(|e| !e.starts_with("Missing required configuration"));
-    }
     let problems = match PgConfig::parse(config) {
         Err(problems) => problems,
         Ok(parsed) => connection_problems(&parsed),
     };
-    for (key, message) in problems {
-        match values.iter_mut().find(|v| v.name == key) {
-            Some(v) => {
-                if !v.errors.contains(&message) {
-                    v.error(message);
-                }
-            }
-            None => values.push(ConfigValue {
-                name: key,
-                value: None,
-                recommended_values: Vec::new(),
-                errors: vec![message],
-                visible: true,
-            }),
-        }
-    }
-    values
+    weir_debezium::config::validation(config, &keys(), problems)
 }
 
 fn connection_problems(config: &PgConfig) -> Vec<(String, String)> {

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use weir_sdk::net::{Connection, TlsVerify};
 
+use weir_debezium::scram::{Mechanism, Scram};
+
 use crate::auth;
 use crate::error::PgError;
 
@@ -202,7 +204,7 @@ impl PgConn {
         let mut msg = ((body.len() + 4) as u32).to_be_bytes().to_vec();
         msg.extend_from_slice(&body);
         self.conn.write_all(&msg).map_err(PgError::Io)?;
-        let mut scram: Option<auth::Scram> = None;
+        let mut scram: Option<Scram> = None;
         loop {
             let (tag, body) = self.expect_message(Duration::from_secs(30))?;
             match tag {
@@ -229,7 +231,7 @@ impl PgConn {
                                     "the server offers SASL mechanisms {mechanisms:?}; Weir supports SCRAM-SHA-256"
                                 )));
                             }
-                            let s = auth::Scram::new(&connect.password);
+                            let s = Scram::new(Mechanism::Sha256, "", &connect.password);
                             let first = s.client_first();
                             let mut body = b"SCRAM-SHA-256\0".to_vec();
                             body.extend_from_slice(&(first.len() as u32).to_be_bytes());

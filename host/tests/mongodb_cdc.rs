@@ -1,0 +1,373 @@
+//! The MongoDB connector against the wire-protocol test server
+//! (`tests/mongo-server`, started in-process): snapshot, streaming, event
+//! shapes, capture modes, BSON rendering, restarts, lost resume tokens and
+//! validation. The worker runs as a process (support/worker.rs).
+
+#[path = "support/worker.rs"]
+mod worker;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use weir_mongo_server::bson::{self, Bson, doc};
+use weir_mongo_server::{CollectionSeed, MongoServer, ServerConfig, ServerHandle, User};
+use worker::Worker;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn server(seeds: Vec<CollectionSeed>, capacity: usize) -> ServerHandle {
+    let mut config = ServerConfig::default().user(User::new("weir", "secret")).change_log_capacity(capacity);
+    for s in seeds {
+        config = config.collection(s);
+    }
+    MongoServer::start(config).expect("test server starts")
+}
+
+fn config(server: &ServerHandle, prefix: &str, extra: Value) -> Value {
+    let mut c = json!({
+        "connector.class": "io.debezium.connector.mongodb.MongoDbConnector",
+        "mongodb.connection.string": server.uri_with_credentials("weir", "secret"),
+        "topic.prefix": prefix,
+    });
+    for (k, v) in extra.as_object().cloned().unwrap_or_default() {
+        c[k] = v;
+    }
+    c
+}
+
+fn worker(dir: &std::path::Path) -> Worker {
+    Worker::start(dir, &[("offset.flush.interval.ms", "200")])
+}
+
+/// (key, value) of every record of a topic, parsed; `None` for null.
+fn events(w: &Worker, topic: &str) -> Vec<(Option<Value>, Option<Value>)> {
+    let parse = |v: &Value| v.as_str().map(|s| serde_json::from_str::<Value>(s).expect("record JSON"));
+    w.records(topic).iter().map(|r| (parse(&r["key"]), parse(&r["value"]))).collect()
+}
+
+fn payloads(w: &Worker, topic: &str) -> Vec<Value> {
+    events(w, topic).into_iter().filter_map(|(_, v)| v.map(|v| v["payload"].clone())).collect()
+}
+
+fn wait_records(w: &Worker, name: &str, topic: &str, n: u64) {
+    w.wait_for(&format!("{n} records in {topic}"), WAIT, |w| {
+        let (state, trace) = w.task0(name);
+        assert_ne!(state, "FAILED", "task failed: {trace}");
+        w.topic_len(topic) >= n
+    });
+}
+
+fn run(server: &ServerHandle, db: &str, command: bson::Document) {
+    server.run_command(db, command).expect("command succeeds");
+}
+
+#[test]
+fn snapshot_and_streaming_events_have_debeziums_shape() {
+    let s = server(
+        vec![CollectionSeed::new("shop", "orders").documents([doc! {"_id": 1, "qty": 5}, doc! {"_id": 2, "qty": 7}])],
+        10_000,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(dir.path());
+    w.create("m", config(&s, "srv", json!({})));
+    let topic = "srv.shop.orders";
+    wait_records(&w, "m", topic, 2);
+    assert_eq!(w.task0("m").0, "RUNNING");
+
+    let all = events(&w, topic);
+    let (key, value) = (all[0].0.clone().unwrap(), all[0].1.clone().unwrap());
+    assert_eq!(
+        key,
+        json!({"schema": {"type": "struct", "fields": [{"type": "string", "optional": false, "field": "id"}],
+                          "optional": false, "name": "srv.shop.orders.Key"},
+               "payload": {"id": "1"}})
+    );
+    let schema = &value["schema"];
+    assert_eq!(schema["name"], "srv.shop.orders.Envelope");
+    let fields: Vec<&str> = schema["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["before", "after", "updateDescription", "source", "op", "ts_ms", "transaction"]);
+    assert_eq!(
+        schema["fields"][0],
+        json!({"type": "string", "optional": true, "name": "io.debezium.data.Json", "version": 1, "field": "before"})
+    );
+    assert_eq!(schema["fields"][2]["name"], "io.debezium.connector.mongodb.changestream.updatedescription");
+    assert_eq!(schema["fields"][3]["name"], "io.debezium.connector.mongo.Source");
+    let source_fields: Vec<&str> =
+        schema["fields"][3]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(
+        source_fields,
+        [
+            "version",
+            "connector",
+            "name",
+            "ts_ms",
+            "snapshot",
+            "db",
+            "sequence",
+            "ts_us",
+            "ts_ns",
+            "collection",
+            "ord",
+            "lsid",
+            "txnNumber",
+            "wallTime"
+        ]
+    );
+    let p = &value["payload"];
+    assert_eq!(p["op"], "r");
+    assert_eq!(p["before"], Value::Null);
+    assert_eq!(p["after"], "{\"_id\": 1,\"qty\": 5}");
+    assert_eq!(p["updateDescription"], Value::Null);
+    assert_eq!(p["source"]["connector"], "mongodb");
+    assert_eq!(p["source"]["version"], "3.1.3.Final");
+    assert_eq!(p["source"]["name"], "srv");
+    assert_eq!(p["source"]["db"], "shop");
+    assert_eq!(p["source"]["collection"], "orders");
+    assert_eq!(p["source"]["snapshot"], "true");
+    assert_eq!(p["source"]["ord"], -1);
+    assert_eq!(p["source"]["sequence"], Value::Null);
+
+    // Streaming: insert, update (updateLookup), replace, delete + tombstone.
+    s.insert("shop", "orders", vec![doc! {"_id": 3, "qty": 1, "tags": ["a"]}]).unwrap();
+    run(
+        &s,
+        "shop",
+        doc! {"update": "orders", "updates": [{"q": {"_id": 3}, "u": {"$set": {"qty": 9}, "$unset": {"tags": ""}}}]},
+    );
+    // updateLookup reads the document when the event is read: let it be
+    // read before the document changes again.
+    wait_records(&w, "m", topic, 4);
+    run(&s, "shop", doc! {"update": "orders", "updates": [{"q": {"_id": 3}, "u": {"qty": 10, "n": 1_i64}}]});
+    run(&s, "shop", doc! {"delete": "orders", "deletes": [{"q": {"_id": 3}, "limit": 1}]});
+    wait_records(&w, "m", topic, 7);
+    let all = events(&w, topic);
+    let p: Vec<Value> = all[2..6].iter().map(|(_, v)| v.clone().unwrap()["payload"].clone()).collect();
+    assert_eq!(p[0]["op"], "c");
+    assert_eq!(p[0]["after"], "{\"_id\": 3,\"qty\": 1,\"tags\": [\"a\"]}");
+    assert_eq!(p[0]["source"]["snapshot"], "false");
+    assert!(p[0]["source"]["ord"].as_i64().unwrap() >= 0, "{}", p[0]);
+    assert!(p[0]["source"]["wallTime"].as_i64().unwrap() > 0, "{}", p[0]);
+    assert_eq!(p[0]["source"]["ts_ms"].as_i64().unwrap() % 1000, 0, "ts_ms is the cluster time's seconds");
+    assert_eq!(p[1]["op"], "u");
+    assert_eq!(p[1]["after"], "{\"_id\": 3,\"qty\": 9}", "the looked-up document");
+    assert_eq!(
+        p[1]["updateDescription"],
+        json!({"removedFields": ["tags"], "updatedFields": "{\"qty\": 9}", "truncatedArrays": null})
+    );
+    assert_eq!(p[2]["op"], "u");
+    assert_eq!(p[2]["after"], "{\"_id\": 3,\"qty\": 10,\"n\": {\"$numberLong\": \"1\"}}");
+    assert_eq!(p[2]["updateDescription"], Value::Null);
+    assert_eq!(p[3]["op"], "d");
+    assert_eq!(p[3]["before"], Value::Null);
+    assert_eq!(p[3]["after"], Value::Null);
+    assert_eq!(all[6].0.as_ref().unwrap()["payload"], json!({"id": "3"}));
+    assert_eq!(all[6].1, None, "a tombstone follows the delete");
+
+    // The committed offset has Debezium's keys.
+    w.wait_for("offsets", WAIT, |w| {
+        let (_, body) = w.get("/connectors/m/offsets");
+        body["offsets"][0]["offset"]["resume_token"].is_string()
+    });
+    let (_, body) = w.get("/connectors/m/offsets");
+    assert_eq!(body["offsets"][0]["partition"], json!({"server_id": "srv"}));
+    let offset = &body["offsets"][0]["offset"];
+    assert!(offset["sec"].as_i64().unwrap() > 0 && offset["ord"].is_i64(), "{offset}");
+}
+
+#[test]
+fn capture_modes_and_tombstones() {
+    let seeds =
+        || vec![CollectionSeed::new("db", "c").documents([doc! {"_id": "k", "v": 1}]).pre_and_post_images(true)];
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(dir.path());
+    let mut outcomes = Vec::new();
+    for (i, mode) in ["change_streams", "change_streams_with_pre_image", "change_streams_update_full_with_pre_image"]
+        .into_iter()
+        .enumerate()
+    {
+        let s = server(seeds(), 10_000);
+        let name = format!("m{i}");
+        let prefix = format!("p{i}");
+        let topic = format!("{prefix}.db.c");
+        w.create(&name, config(&s, &prefix, json!({"capture.mode": mode, "tombstones.on.delete": "false"})));
+        wait_records(&w, &name, &topic, 1);
+        run(&s, "db", doc! {"update": "c", "updates": [{"q": {"_id": "k"}, "u": {"$set": {"v": 2}}}]});
+        wait_records(&w, &name, &topic, 2);
+        run(&s, "db", doc! {"delete": "c", "deletes": [{"q": {"_id": "k"}, "limit": 1}]});
+        wait_records(&w, &name, &topic, 3);
+        std::thread::sleep(Duration::from_millis(500));
+        let all = events(&w, &topic);
+        assert_eq!(all.len(), 3, "no tombstone with tombstones.on.delete=false");
+        assert_eq!(all[1].0.as_ref().unwrap()["payload"]["id"], "\"k\"");
+        outcomes.push(all.into_iter().map(|(_, v)| v.unwrap()["payload"].clone()).collect::<Vec<_>>());
+    }
+    // change_streams: no document on updates.
+    assert_eq!(outcomes[0][1]["after"], Value::Null);
+    assert_eq!(outcomes[0][1]["before"], Value::Null);
+    assert_eq!(outcomes[0][1]["updateDescription"]["updatedFields"], "{\"v\": 2}");
+    // with_pre_image: before on updates and deletes, no after on updates.
+    assert_eq!(outcomes[1][1]["before"], "{\"_id\": \"k\",\"v\": 1}");
+    assert_eq!(outcomes[1][1]["after"], Value::Null);
+    assert_eq!(outcomes[1][2]["before"], "{\"_id\": \"k\",\"v\": 2}");
+    // update_full_with_pre_image: both.
+    assert_eq!(outcomes[2][1]["before"], "{\"_id\": \"k\",\"v\": 1}");
+    assert_eq!(outcomes[2][1]["after"], "{\"_id\": \"k\",\"v\": 2}");
+}
+
+#[test]
+fn every_bson_type_renders_as_debezium() {
+    let oid = bson::oid::ObjectId::parse_str("596e275826f08b2730779e1f").unwrap();
+    // 1.5 as decimal128: coefficient 15, exponent -1.
+    let mut dec = [0u8; 16];
+    dec[0] = 15;
+    dec[8..].copy_from_slice(&((6176u64 - 1) << 49).to_le_bytes());
+    let document = doc! {
+        "_id": oid,
+        "s": "tab\t\"q\" é",
+        "i": 7,
+        "l": 5_000_000_000_i64,
+        "d": 2.5,
+        "whole": 3.0,
+        "b": true,
+        "n": Bson::Null,
+        "dt": bson::DateTime::from_millis(1_700_000_000_123),
+        "ts": Bson::Timestamp(bson::Timestamp { time: 1_700_000_000, increment: 4 }),
+        "bin": Bson::Binary(bson::Binary { subtype: bson::spec::BinarySubtype::Generic, bytes: vec![0, 1, 2] }),
+        "uuid": Bson::Binary(bson::Binary { subtype: bson::spec::BinarySubtype::Uuid, bytes: vec![0xab; 16] }),
+        "re": Bson::RegularExpression(bson::Regex { pattern: "^a.*".try_into().unwrap(), options: "i".try_into().unwrap() }),
+        "dec": Bson::Decimal128(bson::Decimal128::from_bytes(dec)),
+        "min": Bson::MinKey,
+        "max": Bson::MaxKey,
+        "code": Bson::JavaScriptCode("f()".into()),
+        "nested": {"a": [1, {"b": [true, Bson::Null]}], "o": {}},
+        "empty": [],
+    };
+    let s = server(vec![CollectionSeed::new("t", "all")], 10_000);
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(dir.path());
+    w.create("types", config(&s, "ty", json!({})));
+    w.wait_for("streaming", WAIT, |w| w.task0("types").0 == "RUNNING");
+    std::thread::sleep(Duration::from_secs(2));
+    s.insert("t", "all", vec![document]).unwrap();
+    wait_records(&w, "types", "ty.t.all", 1);
+    let (key, value) = events(&w, "ty.t.all").remove(0);
+    assert_eq!(key.unwrap()["payload"]["id"], "{\"$oid\": \"596e275826f08b2730779e1f\"}");
+    assert_eq!(
+        value.unwrap()["payload"]["after"].as_str().unwrap(),
+        concat!(
+            r#"{"_id": {"$oid": "596e275826f08b2730779e1f"},"s": "tab\t\"q\" é","i": 7,"l": {"$numberLong": "5000000000"},"#,
+            r#""d": 2.5,"whole": 3.0,"b": true,"n": null,"dt": {"$date": 1700000000123},"#,
+            r#""ts": {"$timestamp": {"t": 1700000000,"i": 4}},"bin": {"$binary": "AAEC","$type": "00"},"#,
+            r#""uuid": {"$binary": "q6urq6urq6urq6urq6urqw==","$type": "04"},"re": {"$regex": "^a.*","$options": "i"},"#,
+            r#""dec": {"$numberDecimal": "1.5"},"min": {"$minKey": 1},"max": {"$maxKey": 1},"code": {"$code": "f()"},"#,
+            r#""nested": {"a": [1,{"b": [true,null]}],"o": {}},"empty": []}"#
+        )
+    );
+}
+
+#[test]
+fn hand_off_with_concurrent_writes_and_kill9_lose_nothing() {
+    let seed: Vec<bson::Document> = (0..3000).map(|i| doc! {"_id": i, "v": "x"}).collect();
+    let s = std::sync::Arc::new(server(vec![CollectionSeed::new("db", "ticks").documents(seed)], 100_000));
+    let dir = tempfile::tempdir().unwrap();
+    let port = worker::free_port();
+    let mut w = Worker::start_on(&dir.path().join("w"), port, &[("offset.flush.interval.ms", "200")]);
+    let writer = {
+        let s = s.clone();
+        std::thread::spawn(move || {
+            for i in 3000..4000 {
+                s.insert("db", "ticks", vec![doc! {"_id": i, "v": "y"}]).unwrap();
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        })
+    };
+    w.create("k", config(&s, "k9", json!({"max.batch.size": "200"})));
+    w.wait_for("streaming to be under way", WAIT, |w| w.topic_len("k9.db.ticks") > 3200);
+    w.kill9();
+    writer.join().unwrap();
+    s.insert("db", "ticks", vec![doc! {"_id": 4000, "v": "z"}]).unwrap();
+    let w = Worker::start_on(&dir.path().join("w"), port, &[("offset.flush.interval.ms", "200")]);
+    w.wait_for("every id", WAIT, |w| {
+        let (state, trace) = w.task0("k");
+        assert_ne!(state, "FAILED", "task failed: {trace}");
+        let ids: BTreeSet<String> = w
+            .records("k9.db.ticks")
+            .iter()
+            .filter_map(|r| serde_json::from_str::<Value>(r["key"].as_str()?).ok())
+            .map(|k| k["payload"]["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.len() == 4001
+    });
+    let ids: BTreeSet<i64> = payloads(&w, "k9.db.ticks")
+        .iter()
+        .map(|p| serde_json::from_str::<Value>(p["after"].as_str().unwrap()).unwrap()["_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, (0..=4000).collect::<BTreeSet<_>>(), "every document once at least, none lost");
+}
+
+#[test]
+fn lost_resume_token_fails_with_actionable_trace() {
+    let s = server(vec![CollectionSeed::new("db", "c").documents([doc! {"_id": 0}])], 5);
+    let dir = tempfile::tempdir().unwrap();
+    let port = worker::free_port();
+    let mut w = Worker::start_on(&dir.path().join("w"), port, &[("offset.flush.interval.ms", "200")]);
+    w.create("lost", config(&s, "lt", json!({})));
+    wait_records(&w, "lost", "lt.db.c", 1);
+    s.insert("db", "c", vec![doc! {"_id": 1}]).unwrap();
+    wait_records(&w, "lost", "lt.db.c", 2);
+    std::thread::sleep(Duration::from_millis(800));
+    w.kill9();
+    for i in 2..30 {
+        s.insert("db", "c", vec![doc! {"_id": i}]).unwrap();
+    }
+    let w = Worker::start_on(&dir.path().join("w"), port, &[("offset.flush.interval.ms", "200")]);
+    w.wait_for("the task to fail", WAIT, |w| w.task0("lost").0 == "FAILED");
+    let trace = w.task0("lost").1;
+    assert!(trace.contains("ChangeStreamHistoryLost") && trace.contains("snapshot.mode=when_needed"), "{trace}");
+
+    // Under when_needed the same situation takes a new snapshot instead.
+    let (code, body) =
+        w.put("/connectors/lost/config", Some(&config(&s, "lt", json!({"snapshot.mode": "when_needed"}))));
+    assert!(code == 200 || code == 201, "{body}");
+    w.post_empty("/connectors/lost/restart?includeTasks=true");
+    // The first snapshot read one document; the new one reads all 30.
+    let first_snapshot = 1;
+    w.wait_for("a new snapshot", WAIT, |w| {
+        payloads(w, "lt.db.c").iter().filter(|p| p["op"] == "r").count() >= first_snapshot + 30
+    });
+    assert_eq!(w.task0("lost").0, "RUNNING");
+}
+
+#[test]
+fn validation_reports_connection_problems_on_the_connection_string() {
+    let s = server(vec![], 10_000);
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(dir.path());
+    let validate = |c: Value| -> String {
+        let (code, body) =
+            w.put("/connector-plugins/io.debezium.connector.mongodb.MongoDbConnector/config/validate", Some(&c));
+        assert_eq!(code, 200, "{body}");
+        body["configs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["value"]["name"] == "mongodb.connection.string")
+            .map(|c| c["value"]["errors"].to_string())
+            .collect()
+    };
+    assert_eq!(validate(config(&s, "v", json!({}))), "[]");
+    let bad_password = s.uri_with_credentials("weir", "wrong");
+    let errors = validate(config(&s, "v", json!({"mongodb.connection.string": bad_password})));
+    assert!(errors.contains("authentication of user 'weir'") && errors.contains("AuthenticationFailed"), "{errors}");
+    let unreachable = format!("mongodb://weir:secret@127.0.0.1:{}/?replicaSet=rs0", worker::free_port());
+    let errors = validate(config(&s, "v", json!({"mongodb.connection.string": unreachable})));
+    assert!(errors.contains("Unable to connect to 127.0.0.1:"), "{errors}");
+    let errors = validate(config(&s, "v", json!({"mongodb.connection.string": ""})));
+    assert!(errors.contains("The 'mongodb.connection.string' value is invalid: Missing connection string"), "{errors}");
+    let errors = validate(config(&s, "v", json!({"mongodb.connection.string": "mongodb+srv://x.example.com/"})));
+    assert!(errors.contains("mongodb+srv"), "{errors}");
+    let wrong_set = s.uri_with_credentials("weir", "secret").replace("replicaSet=rs0", "replicaSet=other");
+    let errors = validate(config(&s, "v", json!({"mongodb.connection.string": wrong_set})));
+    assert!(errors.contains("belongs to replica set rs0"), "{errors}");
+}
