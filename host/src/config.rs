@@ -83,7 +83,7 @@ pub struct WorkerConfig {
     /// `weir.log.retention.ms`: age of embedded-log records by timestamp
     /// (default 7 days, as Kafka's `retention.ms`; -1 keeps everything).
     pub log_retention_ms: Option<i64>,
-    /// `weir.store.cache.bytes`: redb's page cache (default 32 MiB).
+    /// `weir.store.cache.bytes`: redb's page cache (default 16 MiB).
     pub store_cache_bytes: u64,
     /// `weir.log.retention.check.interval.ms`: how often retention runs.
     pub log_retention_check_ms: u64,
@@ -219,7 +219,7 @@ impl WorkerConfig {
             worker_id: format!("{host}:{port}"),
             log_retention_bytes: limit("weir.log.retention.bytes", 1 << 30)?.map(|v| v as u64),
             log_retention_ms: limit("weir.log.retention.ms", 7 * 24 * 3600 * 1000)?,
-            store_cache_bytes: u64_of("weir.store.cache.bytes", 32 << 20)?,
+            store_cache_bytes: u64_of("weir.store.cache.bytes", 16 << 20)?,
             log_retention_check_ms: u64_of("weir.log.retention.check.interval.ms", 30_000)?.max(10),
             ignored_keys: props
                 .keys()

@@ -41,7 +41,7 @@ fn db_err<E: Into<redb::Error>>(err: E) -> StoreError {
 }
 
 /// The page cache when none is configured (`weir.store.cache.bytes`).
-pub const DEFAULT_CACHE_BYTES: usize = 32 << 20;
+pub const DEFAULT_CACHE_BYTES: usize = 16 << 20;
 
 impl RedbStore {
     /// Opens (or creates) the store at `path`, creating its tables.
