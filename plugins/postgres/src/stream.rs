@@ -538,6 +538,11 @@ impl Stream {
             self.completed.pop_front();
         }
         self.confirm_durable();
+        // Everything emitted is durable: the slot may move to the last WAL
+        // position the server reported, as on an idle keepalive. A server
+        // shutting down waits for exactly this before it stops.
+        let received = self.received;
+        self.advance_when_idle(received);
         self.send_status(false)
     }
 
@@ -553,14 +558,17 @@ impl Stream {
         }
     }
 
-    /// The heartbeat's offset: the current position.
-    pub fn heartbeat_offset(&self) -> Offset {
-        let mut o = self.position.clone();
+    /// A heartbeat carrying the current position; counted as emitted, so the
+    /// slot advances once it is durable.
+    pub fn heartbeat(&mut self, emitter: &Emitter, topic: &str) -> SourceRecord {
+        let mut offset = self.position.clone();
         if self.tx.is_none() {
-            o.lsn_commit = self.last_commit_end.max(o.lsn_commit);
-            o.lsn_proc = o.lsn_commit;
+            offset.lsn_commit = self.last_commit_end.max(offset.lsn_commit);
+            offset.lsn_proc = offset.lsn_commit;
         }
-        o
+        let record = emitter.heartbeat(topic, offset.to_json());
+        self.last_emitted = Some(record.source_offset.clone());
+        record
     }
 
     /// Ends replication.

@@ -300,10 +300,9 @@ impl PgTask {
         {
             weir_sdk::host::warn(&format!("heartbeat.action.query failed: {e}"));
         }
-        if let Phase::Streaming(stream) = &self.phase {
-            let offset = stream.heartbeat_offset();
+        if let Phase::Streaming(stream) = &mut self.phase {
             let topic = self.config.common.topics.heartbeat();
-            out.push(self.emitter.heartbeat(&topic, offset.to_json()));
+            out.push(stream.heartbeat(&self.emitter, &topic));
         }
         Ok(())
     }
