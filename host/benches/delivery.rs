@@ -45,15 +45,6 @@ fn run_connector(w: &Worker, name: &str, topic: &str) -> Duration {
     t.elapsed()
 }
 
-fn peak_rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 fn rate(d: Duration) -> f64 {
     N as f64 / d.as_secs_f64()
 }
@@ -91,7 +82,7 @@ fn main() {
     w.terminate();
     let w = Worker::start(&dir.path().join("kafka"), &props);
     let kafka_time = run_connector(&w, "kafka", "bench-weir");
-    let rss = w.pid().map_or(0.0, peak_rss_mib);
+    let rss = w.peak_rss_mib();
     drop(w);
 
     // 3. The limit: a raw producer, same settings, same bytes, same broker.

@@ -30,15 +30,6 @@ fn cpu_seconds(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-fn peak_rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 fn python(script: &str, args: &[&str]) -> String {
     let out =
         Command::new("python3").arg("-c").arg(script).args(args).output().expect("python3 (apt-get install python3)");
@@ -112,5 +103,5 @@ fn main() {
     println!("  pymongo reading the change stream:  {driver_rate:>9.0} events/s");
     println!("  Weir streaming → embedded log:      {weir_rate:>9.0} events/s  ratio {:.2}", weir_rate / driver_rate);
     println!("  worker CPU per event:               {:>9.1} µs", cpu * 1e6 / EVENTS as f64);
-    println!("  worker peak RSS:                    {:>9.1} MiB (target < 64 MB)", peak_rss_mib(pid));
+    println!("  worker peak RSS:                    {:>9.1} MiB (target < 64 MB)", w.peak_rss_mib());
 }

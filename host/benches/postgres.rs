@@ -23,26 +23,9 @@ use worker::Worker;
 
 const ROWS: u64 = 200_000;
 
-fn bin(pg_tool: &str) -> String {
-    ["17", "16", "15", "14"]
-        .iter()
-        .map(|v| format!("/usr/lib/postgresql/{v}/bin/{pg_tool}"))
-        .find(|p| std::path::Path::new(p).exists())
-        .unwrap_or_else(|| panic!("{pg_tool} not found: apt-get install postgresql"))
-}
-
 fn lsn(text: &str) -> u64 {
     let (hi, lo) = text.trim().split_once('/').expect("an LSN");
     (u64::from_str_radix(hi, 16).unwrap() << 32) | u64::from_str_radix(lo, 16).unwrap()
-}
-
-fn peak_rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn connector(pg: &Postgres, prefix: &str, slot: &str, mode: &str) -> serde_json::Value {
@@ -81,7 +64,7 @@ fn main() {
 
     // pg_recvlogical: the same WAL, decoded by the server, written nowhere.
     let t = Instant::now();
-    let status = Command::new(bin("pg_recvlogical"))
+    let status = Command::new(pg.tool("pg_recvlogical"))
         .args(["-h", "127.0.0.1", "-p", &pg.port.to_string(), "-U", "postgres", "-d", "postgres"])
         .args(["--slot", "recv_slot", "--start", "-o", "proto_version=1", "-o", "publication_names=bench_pub"])
         .args(["--endpos", &format!("{:X}/{:X}", end >> 32, end & 0xFFFF_FFFF), "-f", "/dev/null", "--no-loop"])
@@ -94,13 +77,12 @@ fn main() {
 
     // Weir streaming into the embedded log.
     let w = Worker::start(&dir.path().join("w"), &[]);
-    let pid = w.pid().expect("worker pid");
     let t = Instant::now();
     w.create("stream", connector(&pg, "bench", "weir_slot", "no_data"));
     w.wait_for("every event in the log", Duration::from_secs(600), |w| w.topic_len("bench.public.orders") >= ROWS);
     let weir = t.elapsed();
     let weir_rate = ROWS as f64 / weir.as_secs_f64();
-    let rss = peak_rss_mib(pid);
+    let rss = w.peak_rss_mib();
     drop(w);
 
     // Decode only: the same events converted and dropped.
@@ -118,7 +100,7 @@ fn main() {
 
     // Snapshot vs COPY.
     let t = Instant::now();
-    let status = Command::new(bin("psql"))
+    let status = Command::new(pg.tool("psql"))
         .args(["-h", "127.0.0.1", "-p", &pg.port.to_string(), "-U", "postgres", "-d", "postgres", "-c"])
         .arg("COPY (SELECT * FROM public.orders) TO STDOUT")
         .stdout(Stdio::null())

@@ -40,24 +40,6 @@ fn worker(dir: &std::path::Path) -> Worker {
     Worker::start(dir, &[("offset.flush.interval.ms", "200")])
 }
 
-/// (key, value) of every record of a topic, parsed; `None` for null.
-fn events(w: &Worker, topic: &str) -> Vec<(Option<Value>, Option<Value>)> {
-    let parse = |v: &Value| v.as_str().map(|s| serde_json::from_str::<Value>(s).expect("record JSON"));
-    w.records(topic).iter().map(|r| (parse(&r["key"]), parse(&r["value"]))).collect()
-}
-
-fn payloads(w: &Worker, topic: &str) -> Vec<Value> {
-    events(w, topic).into_iter().filter_map(|(_, v)| v.map(|v| v["payload"].clone())).collect()
-}
-
-fn wait_records(w: &Worker, name: &str, topic: &str, n: u64) {
-    w.wait_for(&format!("{n} records in {topic}"), WAIT, |w| {
-        let (state, trace) = w.task0(name);
-        assert_ne!(state, "FAILED", "task failed: {trace}");
-        w.topic_len(topic) >= n
-    });
-}
-
 fn run(server: &ServerHandle, db: &str, command: bson::Document) {
     server.run_command(db, command).expect("command succeeds");
 }
@@ -72,10 +54,10 @@ fn snapshot_and_streaming_events_have_debeziums_shape() {
     let w = worker(dir.path());
     w.create("m", config(&s, "srv", json!({})));
     let topic = "srv.shop.orders";
-    wait_records(&w, "m", topic, 2);
+    w.wait_records("m", topic, 2);
     assert_eq!(w.task0("m").0, "RUNNING");
 
-    let all = events(&w, topic);
+    let all = w.events(topic);
     let (key, value) = (all[0].0.clone().unwrap(), all[0].1.clone().unwrap());
     assert_eq!(
         key,
@@ -137,11 +119,11 @@ fn snapshot_and_streaming_events_have_debeziums_shape() {
     );
     // updateLookup reads the document when the event is read: let it be
     // read before the document changes again.
-    wait_records(&w, "m", topic, 4);
+    w.wait_records("m", topic, 4);
     run(&s, "shop", doc! {"update": "orders", "updates": [{"q": {"_id": 3}, "u": {"qty": 10, "n": 1_i64}}]});
     run(&s, "shop", doc! {"delete": "orders", "deletes": [{"q": {"_id": 3}, "limit": 1}]});
-    wait_records(&w, "m", topic, 7);
-    let all = events(&w, topic);
+    w.wait_records("m", topic, 7);
+    let all = w.events(topic);
     let p: Vec<Value> = all[2..6].iter().map(|(_, v)| v.clone().unwrap()["payload"].clone()).collect();
     assert_eq!(p[0]["op"], "c");
     assert_eq!(p[0]["after"], "{\"_id\": 3,\"qty\": 1,\"tags\": [\"a\"]}");
@@ -191,13 +173,13 @@ fn capture_modes_and_tombstones() {
         let prefix = format!("p{i}");
         let topic = format!("{prefix}.db.c");
         w.create(&name, config(&s, &prefix, json!({"capture.mode": mode, "tombstones.on.delete": "false"})));
-        wait_records(&w, &name, &topic, 1);
+        w.wait_records(&name, &topic, 1);
         run(&s, "db", doc! {"update": "c", "updates": [{"q": {"_id": "k"}, "u": {"$set": {"v": 2}}}]});
-        wait_records(&w, &name, &topic, 2);
+        w.wait_records(&name, &topic, 2);
         run(&s, "db", doc! {"delete": "c", "deletes": [{"q": {"_id": "k"}, "limit": 1}]});
-        wait_records(&w, &name, &topic, 3);
+        w.wait_records(&name, &topic, 3);
         std::thread::sleep(Duration::from_millis(500));
-        let all = events(&w, &topic);
+        let all = w.events(&topic);
         assert_eq!(all.len(), 3, "no tombstone with tombstones.on.delete=false");
         assert_eq!(all[1].0.as_ref().unwrap()["payload"]["id"], "\"k\"");
         outcomes.push(all.into_iter().map(|(_, v)| v.unwrap()["payload"].clone()).collect::<Vec<_>>());
@@ -250,8 +232,8 @@ fn every_bson_type_renders_as_debezium() {
     w.wait_for("streaming", WAIT, |w| w.task0("types").0 == "RUNNING");
     std::thread::sleep(Duration::from_secs(2));
     s.insert("t", "all", vec![document]).unwrap();
-    wait_records(&w, "types", "ty.t.all", 1);
-    let (key, value) = events(&w, "ty.t.all").remove(0);
+    w.wait_records("types", "ty.t.all", 1);
+    let (key, value) = w.events("ty.t.all").remove(0);
     assert_eq!(key.unwrap()["payload"]["id"], "{\"$oid\": \"596e275826f08b2730779e1f\"}");
     assert_eq!(
         value.unwrap()["payload"]["after"].as_str().unwrap(),
@@ -299,7 +281,8 @@ fn hand_off_with_concurrent_writes_and_kill9_lose_nothing() {
             .collect();
         ids.len() == 4001
     });
-    let ids: BTreeSet<i64> = payloads(&w, "k9.db.ticks")
+    let ids: BTreeSet<i64> = w
+        .payloads("k9.db.ticks")
         .iter()
         .map(|p| serde_json::from_str::<Value>(p["after"].as_str().unwrap()).unwrap()["_id"].as_i64().unwrap())
         .collect();
@@ -313,9 +296,9 @@ fn lost_resume_token_fails_with_actionable_trace() {
     let port = worker::free_port();
     let mut w = Worker::start_on(&dir.path().join("w"), port, &[("offset.flush.interval.ms", "200")]);
     w.create("lost", config(&s, "lt", json!({})));
-    wait_records(&w, "lost", "lt.db.c", 1);
+    w.wait_records("lost", "lt.db.c", 1);
     s.insert("db", "c", vec![doc! {"_id": 1}]).unwrap();
-    wait_records(&w, "lost", "lt.db.c", 2);
+    w.wait_records("lost", "lt.db.c", 2);
     std::thread::sleep(Duration::from_millis(800));
     w.kill9();
     for i in 2..30 {
@@ -334,7 +317,7 @@ fn lost_resume_token_fails_with_actionable_trace() {
     // The first snapshot read one document; the new one reads all 30.
     let first_snapshot = 1;
     w.wait_for("a new snapshot", WAIT, |w| {
-        payloads(w, "lt.db.c").iter().filter(|p| p["op"] == "r").count() >= first_snapshot + 30
+        w.payloads("lt.db.c").iter().filter(|p| p["op"] == "r").count() >= first_snapshot + 30
     });
     assert_eq!(w.task0("lost").0, "RUNNING");
 }

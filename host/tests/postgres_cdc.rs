@@ -33,24 +33,6 @@ fn worker(dir: &std::path::Path) -> Worker {
     Worker::start(dir, &[("offset.flush.interval.ms", "200")])
 }
 
-/// (key, value) of every record of a topic, parsed; `None` for null.
-fn events(w: &Worker, topic: &str) -> Vec<(Option<Value>, Option<Value>)> {
-    let parse = |v: &Value| v.as_str().map(|s| serde_json::from_str::<Value>(s).expect("record JSON"));
-    w.records(topic).iter().map(|r| (parse(&r["key"]), parse(&r["value"]))).collect()
-}
-
-fn payloads(w: &Worker, topic: &str) -> Vec<Value> {
-    events(w, topic).into_iter().filter_map(|(_, v)| v.map(|v| v["payload"].clone())).collect()
-}
-
-fn wait_records(w: &Worker, name: &str, topic: &str, n: u64) {
-    w.wait_for(&format!("{n} records in {topic}"), WAIT, |w| {
-        let (state, trace) = w.task0(name);
-        assert_ne!(state, "FAILED", "task failed: {trace}");
-        w.topic_len(topic) >= n
-    });
-}
-
 fn lsn(text: &str) -> u64 {
     let (hi, lo) = text.split_once('/').expect("an LSN");
     (u64::from_str_radix(hi, 16).unwrap() << 32) | u64::from_str_radix(lo, 16).unwrap()
@@ -111,12 +93,12 @@ fn snapshot_and_streaming_events_have_debeziums_shape() {
     let dir = tempfile::tempdir().unwrap();
     let w = worker(dir.path());
     w.create("inv", config(&pg, "dbserver1", "shape_slot", json!({})));
-    wait_records(&w, "inv", "dbserver1.inventory.customers", 3);
-    wait_records(&w, "inv", "dbserver1.inventory.orders", 2);
+    w.wait_records("inv", "dbserver1.inventory.customers", 3);
+    w.wait_records("inv", "dbserver1.inventory.orders", 2);
 
     // Snapshot reads: op r, before null, markers first … last across tables.
-    let customers = payloads(&w, "dbserver1.inventory.customers");
-    let orders = payloads(&w, "dbserver1.inventory.orders");
+    let customers = w.payloads("dbserver1.inventory.customers");
+    let orders = w.payloads("dbserver1.inventory.orders");
     let markers: Vec<&str> =
         customers.iter().chain(orders.iter()).map(|p| p["source"]["snapshot"].as_str().unwrap()).collect();
     assert_eq!(markers, vec!["first", "true", "last_in_data_collection", "first_in_data_collection", "last"]);
@@ -137,8 +119,8 @@ fn snapshot_and_streaming_events_have_debeziums_shape() {
 
     // A streamed update: the schema is byte for byte Debezium's.
     pg.sql("UPDATE inventory.customers SET email = 'sally2@example.com' WHERE id = 1");
-    wait_records(&w, "inv", "dbserver1.inventory.customers", 4);
-    let all = events(&w, "dbserver1.inventory.customers");
+    w.wait_records("inv", "dbserver1.inventory.customers", 4);
+    let all = w.events("dbserver1.inventory.customers");
     let (key, value) = all[3].clone();
     let value = value.expect("a value");
     assert_eq!(value["schema"], captured_customers_schema());
@@ -189,8 +171,8 @@ fn snapshot_and_streaming_events_have_debeziums_shape() {
     // Insert, then delete: c, then d with the old row and a tombstone.
     pg.sql("INSERT INTO inventory.customers (first_name, last_name, email) VALUES ('Anne','Kretchmar','annek@noanswer.org')");
     pg.sql("DELETE FROM inventory.customers WHERE id = 2");
-    wait_records(&w, "inv", "dbserver1.inventory.customers", 7);
-    let all = events(&w, "dbserver1.inventory.customers");
+    w.wait_records("inv", "dbserver1.inventory.customers", 7);
+    let all = w.events("dbserver1.inventory.customers");
     let ops: Vec<Option<String>> =
         all.iter().map(|(_, v)| v.as_ref().map(|v| v["payload"]["op"].as_str().unwrap().to_string())).collect();
     assert_eq!(ops[4..], [Some("c".into()), Some("d".into()), None]);
@@ -219,33 +201,14 @@ fn snapshot_hand_off_under_concurrent_writes_loses_and_doubles_nothing() {
     );
     let dir = tempfile::tempdir().unwrap();
     let w = worker(dir.path());
-    let port = pg.port;
-    let writer = std::thread::spawn(move || {
-        // Commits one change at a time while the snapshot runs.
-        let sql = "DO $$ BEGIN FOR i IN 1..400 LOOP \
-                     INSERT INTO public.load VALUES (30000 + i, i); \
-                     UPDATE public.load SET v = v + 1 WHERE id = i * 50; \
-                     DELETE FROM public.load WHERE id = i * 60 + 7; \
-                     COMMIT; PERFORM pg_sleep(0.005); END LOOP; END $$";
-        let out = std::process::Command::new("psql")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "-U",
-                "postgres",
-                "-d",
-                "postgres",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-c",
-                sql,
-            ])
-            .output()
-            .expect("psql");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    });
+    // Commits one change at a time while the snapshot runs.
+    let writer = pg.sql_in_background(
+        "DO $$ BEGIN FOR i IN 1..400 LOOP \
+           INSERT INTO public.load VALUES (30000 + i, i); \
+           UPDATE public.load SET v = v + 1 WHERE id = i * 50; \
+           DELETE FROM public.load WHERE id = i * 60 + 7; \
+           COMMIT; PERFORM pg_sleep(0.005); END LOOP; END $$",
+    );
     w.create("load", config(&pg, "ho", "handoff_slot", json!({"max.batch.size": "500"})));
     writer.join().expect("writer");
     let expected: BTreeMap<i64, i64> = pg
@@ -263,7 +226,7 @@ fn snapshot_hand_off_under_concurrent_writes_loses_and_doubles_nothing() {
         assert_ne!(state, "FAILED", "{trace}");
         replayed.clear();
         let mut created: BTreeMap<i64, u32> = BTreeMap::new();
-        for p in payloads(w, "ho.public.load") {
+        for p in w.payloads("ho.public.load") {
             match p["op"].as_str().unwrap() {
                 "r" | "c" => {
                     let id = p["after"]["id"].as_i64().unwrap();
@@ -297,32 +260,25 @@ fn kill_9_and_a_database_restart_lose_no_change() {
     w.create("ticks", config(&pg, "k9", "k9_slot", json!({})));
     w.wait_for("the task", WAIT, |w| w.task0("ticks").0 == "RUNNING");
     pg.sql("INSERT INTO public.ticks SELECT g FROM generate_series(1, 50) g");
-    wait_records(&w, "ticks", "k9.public.ticks", 50);
-    let pg_port = pg.port;
-    let writer = std::thread::spawn(move || {
-        let sql = "DO $$ BEGIN FOR i IN 51..1050 LOOP INSERT INTO public.ticks VALUES (i); COMMIT; END LOOP; END $$";
-        let out = std::process::Command::new("psql")
-            .args(["-h", "127.0.0.1", "-p", &pg_port.to_string(), "-U", "postgres", "-d", "postgres", "-c", sql])
-            .output()
-            .expect("psql");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    });
+    w.wait_records("ticks", "k9.public.ticks", 50);
+    let writer = pg.sql_in_background(
+        "DO $$ BEGIN FOR i IN 51..1050 LOOP INSERT INTO public.ticks VALUES (i); COMMIT; END LOOP; END $$",
+    );
     w.wait_for("streaming to be under way", WAIT, |w| w.topic_len("k9.public.ticks") > 200);
     w.kill9();
     writer.join().expect("writer");
     let w = Worker::start_on(&dir.path().join("w"), port, &[("offset.flush.interval.ms", "200")]);
-    wait_records(&w, "ticks", "k9.public.ticks", 1050);
-    let ids: BTreeSet<i64> =
-        payloads(&w, "k9.public.ticks").iter().map(|p| p["after"]["id"].as_i64().unwrap()).collect();
+    w.wait_records("ticks", "k9.public.ticks", 1050);
+    let ids: BTreeSet<i64> = w.payloads("k9.public.ticks").iter().map(|p| p["after"]["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, (1..=1050).collect::<BTreeSet<_>>(), "every insert is present after kill -9");
 
     // The database restarts under the connector: it reconnects and goes on.
     let before = w.topic_len("k9.public.ticks");
     pg.restart();
     pg.sql("INSERT INTO public.ticks VALUES (5000)");
-    wait_records(&w, "ticks", "k9.public.ticks", before + 1);
+    w.wait_records("ticks", "k9.public.ticks", before + 1);
     assert_eq!(w.task0("ticks").0, "RUNNING");
-    let last = payloads(&w, "k9.public.ticks").last().cloned().unwrap();
+    let last = w.payloads("k9.public.ticks").last().cloned().unwrap();
     assert_eq!(last["after"]["id"], 5000);
 }
 
@@ -339,8 +295,8 @@ fn a_schema_change_mid_stream_changes_the_following_events() {
     pg.sql("INSERT INTO public.evolving VALUES (2, 'y', 9)");
     pg.sql("ALTER TABLE public.evolving DROP COLUMN a");
     pg.sql("INSERT INTO public.evolving VALUES (3, 10)");
-    wait_records(&w, "ev", "ev.public.evolving", 3);
-    let all: Vec<Value> = events(&w, "ev.public.evolving").into_iter().filter_map(|(_, v)| v).collect();
+    w.wait_records("ev", "ev.public.evolving", 3);
+    let all: Vec<Value> = w.events("ev.public.evolving").into_iter().filter_map(|(_, v)| v).collect();
     assert_eq!(all[0]["payload"]["after"], json!({"id": 1, "a": "x"}));
     assert_eq!(all[1]["payload"]["after"], json!({"id": 2, "a": "y", "b": 9}));
     assert_eq!(all[2]["payload"]["after"], json!({"id": 3, "b": 10}));
@@ -371,8 +327,8 @@ fn replica_identity_toast_key_changes_and_tombstones() {
     pg.sql("UPDATE public.docs SET title = 'u' WHERE id = 1");
     pg.sql("UPDATE public.docs SET id = 2 WHERE id = 1");
     pg.sql("DELETE FROM public.docs WHERE id = 2");
-    wait_records(&w, "docs", "dx.public.docs", 6);
-    let all = events(&w, "dx.public.docs");
+    w.wait_records("docs", "dx.public.docs", 6);
+    let all = w.events("dx.public.docs");
     let p = |i: usize| all[i].1.as_ref().map(|v| v["payload"].clone());
     // The unchanged TOASTed body is Debezium's placeholder; before is null under DEFAULT.
     let update = p(0).unwrap();
@@ -415,22 +371,22 @@ fn every_snapshot_mode_behaves_as_debeziums() {
         w.wait_for(&format!("{mode} running"), WAIT, |w| w.task0(&format!("c_{mode}")).0 == "RUNNING");
     }
     for mode in ["initial", "initial_only", "always", "when_needed"] {
-        wait_records(&w, &format!("c_{mode}"), &topic(mode), 2);
+        w.wait_records(&format!("c_{mode}"), &topic(mode), 2);
     }
     // Give the no-snapshot modes time to (wrongly) read anything.
     std::thread::sleep(Duration::from_secs(2));
     pg.sql("INSERT INTO public.modes VALUES (3)");
     for mode in ["initial", "no_data", "schema_only", "always", "when_needed", "never"] {
         w.wait_for(&format!("{mode} streams the insert"), WAIT, |w| {
-            payloads(w, &topic(mode)).iter().any(|p| p["op"] == "c" && p["after"]["id"] == 3)
+            w.payloads(&topic(mode)).iter().any(|p| p["op"] == "c" && p["after"]["id"] == 3)
         });
     }
     for mode in ["no_data", "schema_only", "never"] {
-        let ops: Vec<Value> = payloads(&w, &topic(mode)).iter().map(|p| p["op"].clone()).collect();
+        let ops: Vec<Value> = w.payloads(&topic(mode)).iter().map(|p| p["op"].clone()).collect();
         assert_eq!(ops, vec![json!("c")], "{mode}: no snapshot, only the streamed insert");
     }
     std::thread::sleep(Duration::from_secs(1));
-    let only: Vec<Value> = payloads(&w, &topic("initial_only")).iter().map(|p| p["op"].clone()).collect();
+    let only: Vec<Value> = w.payloads(&topic("initial_only")).iter().map(|p| p["op"].clone()).collect();
     assert_eq!(only, vec![json!("r"), json!("r")], "initial_only stops after the snapshot");
 
     // Restart: `always` snapshots again, `initial` does not; `when_needed`
@@ -438,13 +394,13 @@ fn every_snapshot_mode_behaves_as_debeziums() {
     w.terminate();
     pg.sql("SELECT pg_drop_replication_slot('slot_when_needed')");
     let w = Worker::start_on(&dir.path().join("w"), port, &[("offset.flush.interval.ms", "200")]);
-    wait_records(&w, "c_always", &topic("always"), 3 + 3);
-    wait_records(&w, "c_when_needed", &topic("when_needed"), 3 + 3);
+    w.wait_records("c_always", &topic("always"), 3 + 3);
+    w.wait_records("c_when_needed", &topic("when_needed"), 3 + 3);
     pg.sql("INSERT INTO public.modes VALUES (4)");
     w.wait_for("initial streams after the restart", WAIT, |w| {
-        payloads(w, &topic("initial")).iter().any(|p| p["after"]["id"] == 4)
+        w.payloads(&topic("initial")).iter().any(|p| p["after"]["id"] == 4)
     });
-    let reads = payloads(&w, &topic("initial")).iter().filter(|p| p["op"] == "r").count();
+    let reads = w.payloads(&topic("initial")).iter().filter(|p| p["op"] == "r").count();
     assert_eq!(reads, 2, "initial does not snapshot again when its snapshot completed");
 
     // An unknown mode is a validation error naming the allowed ones.
@@ -470,8 +426,8 @@ fn transaction_metadata_heartbeats_truncates_and_logical_messages() {
     w.create("tx", config(&pg, "tx", "tx_slot", extra));
     w.wait_for("the task", WAIT, |w| w.task0("tx").0 == "RUNNING");
     pg.sql("BEGIN; INSERT INTO public.a VALUES (1); INSERT INTO public.b VALUES (1); INSERT INTO public.a VALUES (2); COMMIT");
-    wait_records(&w, "tx", "tx.transaction", 2);
-    let plain = |topic: &str| -> Vec<Value> { events(&w, topic).into_iter().filter_map(|(_, v)| v).collect() };
+    w.wait_records("tx", "tx.transaction", 2);
+    let plain = |topic: &str| -> Vec<Value> { w.events(topic).into_iter().filter_map(|(_, v)| v).collect() };
     let tx = plain("tx.transaction");
     assert_eq!(tx[0]["status"], "BEGIN");
     assert_eq!(tx[1]["status"], "END");
@@ -489,7 +445,7 @@ fn transaction_metadata_heartbeats_truncates_and_logical_messages() {
     // Truncate (not skipped here): op t, no key, no before/after.
     pg.sql("TRUNCATE public.b");
     w.wait_for("the truncate", WAIT, |w| w.topic_len("tx.public.b") >= 2);
-    let b = events(&w, "tx.public.b");
+    let b = w.events("tx.public.b");
     assert_eq!(b[1].0, None);
     let t = b[1].1.clone().unwrap();
     assert_eq!((t["op"].clone(), t["before"].clone(), t["after"].clone()), (json!("t"), Value::Null, Value::Null));
@@ -497,7 +453,7 @@ fn transaction_metadata_heartbeats_truncates_and_logical_messages() {
     // A logical decoding message, transactional, to <prefix>.message.
     pg.sql("SELECT pg_logical_emit_message(true, 'audit', 'hello')");
     w.wait_for("the message", WAIT, |w| w.topic_len("tx.message") >= 1);
-    let (key, value) = events(&w, "tx.message").remove(0);
+    let (key, value) = w.events("tx.message").remove(0);
     assert_eq!(key, Some(json!({"prefix": "audit"})));
     let value = value.unwrap();
     assert_eq!(value["op"], "m");
@@ -506,7 +462,7 @@ fn transaction_metadata_heartbeats_truncates_and_logical_messages() {
 
     // Heartbeats carry the server name to __debezium-heartbeat.<prefix>.
     w.wait_for("heartbeats", WAIT, |w| w.topic_len("__debezium-heartbeat.tx") >= 2);
-    let (key, value) = events(&w, "__debezium-heartbeat.tx").remove(0);
+    let (key, value) = w.events("__debezium-heartbeat.tx").remove(0);
     assert_eq!(key, Some(json!({"serverName": "tx"})));
     assert!(value.unwrap()["ts_ms"].is_i64());
 }
@@ -544,7 +500,7 @@ fn tls_modes_and_certificate_checks() {
     {
         let extra = json!({"database.sslmode": mode, "database.sslrootcert": ca, "database.hostname": host});
         w.create(name, config(&pg, name, &format!("tls_{name}"), extra));
-        wait_records(&w, name, &format!("{name}.public.s"), 1);
+        w.wait_records(name, &format!("{name}.public.s"), 1);
     }
     let ssl = pg.sql("SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE s.ssl AND a.application_name = 'weir'");
     assert!(ssl.parse::<u32>().unwrap() >= 3, "the connector's sessions use TLS ({ssl})");
@@ -638,14 +594,14 @@ fn validation_connects_and_reports_problems_on_their_keys() {
 
     // The task streams as alice over SCRAM, then over md5.
     w.create("scram", as_user("alice", "wonder"));
-    wait_records(&w, "scram", "a.public.auth", 1);
+    w.wait_records("scram", "a.public.auth", 1);
     pg.sql("SET password_encryption = 'md5'; ALTER ROLE alice PASSWORD 'wonder'");
     pg.require_password("md5");
     let mut md5 = as_user("alice", "wonder");
     md5["slot.name"] = json!("auth_md5");
     md5["topic.prefix"] = json!("m");
     w.create("md5", md5);
-    wait_records(&w, "md5", "m.public.auth", 1);
+    w.wait_records("md5", "m.public.auth", 1);
 }
 
 #[test]
@@ -668,10 +624,10 @@ fn column_types_have_debeziums_schemas_and_values_in_snapshot_and_stream() {
     let dir = tempfile::tempdir().unwrap();
     let w = worker(dir.path());
     w.create("types", config(&pg, "ty", "types_slot", json!({})));
-    wait_records(&w, "types", "ty.public.types", 1);
+    w.wait_records("types", "ty.public.types", 1);
     pg.sql(&format!("INSERT INTO public.types VALUES (2, {row})"));
-    wait_records(&w, "types", "ty.public.types", 2);
-    let all: Vec<Value> = events(&w, "ty.public.types").into_iter().filter_map(|(_, v)| v).collect();
+    w.wait_records("types", "ty.public.types", 2);
+    let all: Vec<Value> = w.events("ty.public.types").into_iter().filter_map(|(_, v)| v).collect();
     let (snap, stream) = (&all[0]["payload"]["after"], &all[1]["payload"]["after"]);
     let mut snap_rest = snap.clone();
     snap_rest["id"] = json!(2);
@@ -739,8 +695,8 @@ fn offsets_altered_through_rest_are_honoured_and_hstore_converts() {
     w.create("jump", config(&pg, "j", "jump_slot", json!({"snapshot.mode": "no_data"})));
     w.wait_for("the task", WAIT, |w| w.task0("jump").0 == "RUNNING");
     pg.sql("INSERT INTO public.jump VALUES (1, 'a=>1, b=>NULL')");
-    wait_records(&w, "jump", "j.public.jump", 1);
-    let first = payloads(&w, "j.public.jump").remove(0);
+    w.wait_records("jump", "j.public.jump", 1);
+    let first = w.payloads("j.public.jump").remove(0);
     let h: Value = serde_json::from_str(first["after"]["h"].as_str().expect("hstore as JSON text")).unwrap();
     assert_eq!(h, json!({"a": "1", "b": null}));
 
@@ -758,8 +714,8 @@ fn offsets_altered_through_rest_are_honoured_and_hstore_converts() {
     assert_eq!(code, 200, "{body}");
     let (code, _) = w.put("/connectors/jump/resume", None);
     assert_eq!(code, 202);
-    wait_records(&w, "jump", "j.public.jump", 2);
+    w.wait_records("jump", "j.public.jump", 2);
     std::thread::sleep(Duration::from_secs(1));
-    let ids: Vec<Value> = payloads(&w, "j.public.jump").iter().map(|p| p["after"]["id"].clone()).collect();
+    let ids: Vec<Value> = w.payloads("j.public.jump").iter().map(|p| p["after"]["id"].clone()).collect();
     assert_eq!(ids, vec![json!(1), json!(4)], "inserts before the altered offset are skipped");
 }

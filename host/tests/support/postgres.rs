@@ -203,34 +203,28 @@ impl Postgres {
     }
 
     fn try_sql(&self, sql: &str) -> Result<String, String> {
-        let out = Command::new(self.bin.join("psql"))
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                "postgres",
-                "-d",
-                "postgres",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-At",
-                "-c",
-                sql,
-            ])
-            .output()
-            .map_err(|e| e.to_string())?;
-        if out.status.success() {
-            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).into_owned())
-        }
+        psql(&self.bin, self.port, sql)
     }
 
     /// Runs SQL as the superuser and returns the unaligned output.
     pub fn sql(&self, sql: &str) -> String {
         self.try_sql(sql).unwrap_or_else(|e| panic!("SQL failed: {sql}\n{e}"))
+    }
+
+    /// Runs `sql` on a thread of its own, as a writer busy while the test
+    /// does something else; joining the handle panics if the SQL failed.
+    pub fn sql_in_background(&self, sql: &str) -> std::thread::JoinHandle<()> {
+        let (bin, port, sql) = (self.bin.clone(), self.port, sql.to_string());
+        std::thread::spawn(move || {
+            if let Err(e) = psql(&bin, port, &sql) {
+                panic!("SQL failed: {sql}\n{e}");
+            }
+        })
+    }
+
+    /// A client program of the same installation (`psql`, `pg_recvlogical`).
+    pub fn tool(&self, name: &str) -> PathBuf {
+        self.bin.join(name)
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -244,6 +238,20 @@ impl Drop for Postgres {
             .command("pg_ctl")
             .args(["-D", self.data.to_str().unwrap_or(""), "-m", "immediate", "-w", "stop"])
             .output();
+    }
+}
+
+/// `psql` as the superuser, stopping at the first error; the unaligned output.
+fn psql(bin: &Path, port: u16, sql: &str) -> Result<String, String> {
+    let out = Command::new(bin.join("psql"))
+        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres", "-d", "postgres"])
+        .args(["-v", "ON_ERROR_STOP=1", "-At", "-c", sql])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
     }
 }
 

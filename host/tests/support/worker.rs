@@ -205,6 +205,39 @@ impl Worker {
         }
     }
 
+    /// (key, value) of every record of a topic, parsed from their JSON text;
+    /// `None` for a null key or value.
+    pub fn events(&self, topic: &str) -> Vec<(Option<Value>, Option<Value>)> {
+        let parse = |v: &Value| v.as_str().map(|s| serde_json::from_str::<Value>(s).expect("record JSON"));
+        self.records(topic).iter().map(|r| (parse(&r["key"]), parse(&r["value"]))).collect()
+    }
+
+    /// The `payload` of every non-null value (JsonConverter with schemas).
+    pub fn payloads(&self, topic: &str) -> Vec<Value> {
+        self.events(topic).into_iter().filter_map(|(_, v)| v.map(|v| v["payload"].clone())).collect()
+    }
+
+    /// Waits up to a minute until `topic` holds `n` records; fails at once,
+    /// with the trace, if connector `name`'s task fails.
+    pub fn wait_records(&self, name: &str, topic: &str, n: u64) {
+        self.wait_for(&format!("{n} records in {topic}"), Duration::from_secs(60), |w| {
+            let (state, trace) = w.task0(name);
+            assert_ne!(state, "FAILED", "task failed: {trace}");
+            w.topic_len(topic) >= n
+        });
+    }
+
+    /// The worker's peak resident set (VmHWM), MiB.
+    pub fn peak_rss_mib(&self) -> f64 {
+        let Some(pid) = self.pid() else { return 0.0 };
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    }
+
     /// `kill -9`.
     pub fn kill9(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -39,15 +39,38 @@ pub fn validation(config: &Config, keys: &[ConfigKey], problems: Vec<Problem>) -
     values
 }
 
+/// A key definition; without a default the key is required.
+pub fn key(name: &str, ty: ConfigType, default: Option<&str>, doc: &str) -> ConfigKey {
+    let k = ConfigKey::new(name, ty).doc(doc);
+    match default {
+        Some(d) => k.default_value(d),
+        None => k,
+    }
+}
+
+/// `key`'s trimmed value, or `default` when absent or blank.
+pub fn value<'a>(config: &'a Config, key: &str, default: &'a str) -> &'a str {
+    config.get(key).map(str::trim).filter(|v| !v.is_empty()).unwrap_or(default)
+}
+
+/// `<what>.include.list` / `<what>.exclude.list` as a filter; a bad pattern
+/// or both lists set is a problem on the key concerned.
+pub fn filter(config: &Config, what: &str, problems: &mut Vec<Problem>) -> Filter {
+    let include = format!("{what}.include.list");
+    let exclude = format!("{what}.exclude.list");
+    Filter::new(config.get(&include), config.get(&exclude)).unwrap_or_else(|e| {
+        if e.starts_with("both") {
+            problems.push(invalid(&exclude, &format!("\"{include}\" is already specified")));
+        } else {
+            let bad = if Filter::new(config.get(&include), None).is_err() { include } else { exclude };
+            problems.push(invalid(&bad, &e));
+        }
+        Filter::All
+    })
+}
+
 /// Keys every Debezium connector has (connector-specific keys come on top).
 pub fn common_keys() -> Vec<ConfigKey> {
-    let key = |name: &str, ty: ConfigType, default: Option<&str>, doc: &str| {
-        let k = ConfigKey::new(name, ty).doc(doc);
-        match default {
-            Some(d) => k.default_value(d),
-            None => k,
-        }
-    };
     vec![
         key(
             "topic.prefix",
@@ -240,9 +263,7 @@ impl Common {
                 &format!("{prefix} has invalid format (only the underscore, hyphen, dot and alphanumeric characters are allowed)"),
             ));
         }
-        let string = |key: &str, default: &str| {
-            config.get(key).map(str::trim).filter(|v| !v.is_empty()).unwrap_or(default).to_string()
-        };
+        let string = |key: &str, default: &str| value(config, key, default).to_string();
         let topics = TopicNames::new(
             prefix,
             &string("topic.delimiter", "."),
@@ -269,21 +290,8 @@ impl Common {
         if heartbeat_interval_ms < 0 {
             problems.push(invalid("heartbeat.interval.ms", "A non-negative integer value is expected"));
         }
-        let filter = |what: &str, problems: &mut Vec<Problem>| {
-            let include = format!("{what}.include.list");
-            let exclude = format!("{what}.exclude.list");
-            Filter::new(config.get(&include), config.get(&exclude)).unwrap_or_else(|e| {
-                if e.starts_with("both") {
-                    problems.push(invalid(&exclude, &format!("\"{include}\" is already specified")));
-                } else {
-                    let bad = if Filter::new(config.get(&include), None).is_err() { include } else { exclude };
-                    problems.push(invalid(&bad, &e));
-                }
-                Filter::All
-            })
-        };
-        let tables = filter("table", problems);
-        let columns = filter("column", problems);
+        let tables = filter(config, "table", problems);
+        let columns = filter(config, "column", problems);
         let key_columns = crate::keys::KeyColumns::parse(&string("message.key.columns", "")).unwrap_or_else(|e| {
             problems.push(invalid("message.key.columns", &e));
             crate::keys::KeyColumns::default()

@@ -5,6 +5,7 @@
 //! output matches Debezium's Connect schemas. JSON text in Java's format
 //! comes from `weir-json`, re-exported as [`json`].
 
+pub mod backoff;
 pub mod binary;
 pub mod config;
 pub mod decimal;

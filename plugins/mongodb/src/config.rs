@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use weir_debezium::config::{Common, Problem, common_keys, invalid};
+use weir_debezium::config::{Common, Problem, common_keys, filter, invalid, key, value as get};
 use weir_debezium::filters::{Filter, Patterns};
 use weir_sdk::{Config, ConfigKey, ConfigType, Importance};
 
@@ -262,13 +262,6 @@ pub struct MongoConfig {
 
 /// The connector's own keys, after the common ones.
 pub fn keys() -> Vec<ConfigKey> {
-    let key = |name: &str, ty: ConfigType, default: Option<&str>, doc: &str| {
-        let k = ConfigKey::new(name, ty).doc(doc);
-        match default {
-            Some(d) => k.default_value(d),
-            None => k,
-        }
-    };
     let mut keys = vec![
         key(
             CONNECTION_STRING,
@@ -335,24 +328,6 @@ pub fn keys() -> Vec<ConfigKey> {
         .collect();
     all.append(&mut keys);
     all
-}
-
-fn get<'a>(config: &'a Config, key: &str, default: &'a str) -> &'a str {
-    config.get(key).map(str::trim).filter(|v| !v.is_empty()).unwrap_or(default)
-}
-
-fn filter(config: &Config, what: &str, problems: &mut Vec<Problem>) -> Filter {
-    let include = format!("{what}.include.list");
-    let exclude = format!("{what}.exclude.list");
-    Filter::new(config.get(&include), config.get(&exclude)).unwrap_or_else(|e| {
-        if e.starts_with("both") {
-            problems.push(invalid(&exclude, &format!("\"{include}\" is already specified")));
-        } else {
-            let bad = if Filter::new(config.get(&include), None).is_err() { include } else { exclude };
-            problems.push(invalid(&bad, &e));
-        }
-        Filter::All
-    })
 }
 
 impl MongoConfig {

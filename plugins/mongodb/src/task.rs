@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use weir_debezium::backoff::Backoff;
 use weir_sdk::{ConnectorError, SourceRecord, SourceTask};
 
 use crate::config::{MongoConfig, SnapshotMode};
@@ -18,11 +19,8 @@ enum Phase {
     Streaming(Box<Stream>),
     /// `initial_only` finished: nothing more to do.
     Done,
-    /// The server went away; try again at `at`.
-    Reconnect {
-        at: Instant,
-        delay: Duration,
-    },
+    /// The server went away; try again when the backoff says.
+    Reconnect(Backoff),
 }
 
 /// A running MongoDB task.
@@ -54,8 +52,7 @@ impl MongoTask {
             Ok(phase) => phase,
             Err(e) if e.is_transient() => {
                 weir_sdk::host::warn(&format!("MongoDB not reachable ({e}); retrying"));
-                let delay = Duration::from_millis(500);
-                Phase::Reconnect { at: Instant::now() + delay, delay }
+                Phase::Reconnect(Backoff::start())
             }
             Err(e) => return Err(task.fatal(e)),
         };
@@ -140,15 +137,11 @@ impl MongoTask {
                 std::thread::sleep(deadline.saturating_duration_since(Instant::now()).min(Duration::from_millis(500)));
                 Ok(())
             }
-            Phase::Reconnect { at, delay } => {
-                if Instant::now() < *at {
-                    std::thread::sleep(
-                        at.saturating_duration_since(Instant::now())
-                            .min(deadline.saturating_duration_since(Instant::now())),
-                    );
+            Phase::Reconnect(backoff) => {
+                if !backoff.wait(deadline) {
                     return Ok(());
                 }
-                let delay = *delay;
+                let backoff = *backoff;
                 self.conn = None;
                 match self.plan() {
                     Ok(phase) => {
@@ -157,12 +150,12 @@ impl MongoTask {
                         Ok(())
                     }
                     Err(e) if e.is_transient() => {
-                        let next = (delay * 2).min(Duration::from_secs(10));
+                        let next = backoff.next();
                         weir_sdk::host::warn(&format!(
                             "MongoDB still unavailable ({e}); retrying in {} ms",
-                            next.as_millis()
+                            next.delay().as_millis()
                         ));
-                        self.phase = Phase::Reconnect { at: Instant::now() + next, delay: next };
+                        self.phase = Phase::Reconnect(next);
                         Ok(())
                     }
                     Err(e) => Err(e),
@@ -222,15 +215,14 @@ impl SourceTask for MongoTask {
                     self.last_offset = Some(s.position.clone());
                 }
                 self.conn = None;
-                let delay = Duration::from_millis(500);
-                self.phase = Phase::Reconnect { at: Instant::now() + delay, delay };
+                self.phase = Phase::Reconnect(Backoff::start());
             }
             Err(e) if e.is_history_lost() && self.config.snapshot_mode == SnapshotMode::WhenNeeded => {
                 weir_sdk::host::warn(&format!(
                     "Change stream history lost ({e}); snapshot.mode=when_needed: snapshotting again"
                 ));
                 self.last_offset = None;
-                self.phase = Phase::Reconnect { at: Instant::now(), delay: Duration::from_millis(500) };
+                self.phase = Phase::Reconnect(Backoff::now());
             }
             Err(e) => return Err(self.fatal(e)),
         }

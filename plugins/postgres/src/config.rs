@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use weir_debezium::config::{Common, Problem, common_keys, invalid};
+use weir_debezium::config::{Common, Problem, common_keys, filter, invalid, key, value as get};
 use weir_debezium::filters::Filter;
 use weir_sdk::{Config, ConfigKey, ConfigType, Importance};
 
@@ -87,13 +87,6 @@ pub struct PgConfig {
 
 /// The connector's own keys, after the common ones.
 pub fn keys() -> Vec<ConfigKey> {
-    let key = |name: &str, ty: ConfigType, default: Option<&str>, doc: &str| {
-        let k = ConfigKey::new(name, ty).doc(doc);
-        match default {
-            Some(d) => k.default_value(d),
-            None => k,
-        }
-    };
     let mut keys = vec![
         key("database.hostname", ConfigType::String, None, "Host name or address of the PostgreSQL server.")
             .importance(Importance::High),
@@ -162,10 +155,6 @@ pub fn keys() -> Vec<ConfigKey> {
     let mut all = common_keys();
     all.append(&mut keys);
     all
-}
-
-fn get<'a>(config: &'a Config, key: &str, default: &'a str) -> &'a str {
-    config.get(key).map(str::trim).filter(|v| !v.is_empty()).unwrap_or(default)
 }
 
 impl PgConfig {
@@ -237,15 +226,7 @@ impl PgConfig {
                 Autocreate::AllTables
             }
         };
-        let schemas =
-            Filter::new(config.get("schema.include.list"), config.get("schema.exclude.list")).unwrap_or_else(|e| {
-                if e.starts_with("both") {
-                    problems.push(invalid("schema.exclude.list", "\"schema.include.list\" is already specified"));
-                } else {
-                    problems.push(invalid("schema.include.list", &e));
-                }
-                Filter::All
-            });
+        let schemas = filter(config, "schema", &mut problems);
         let snapshot_mode = SnapshotMode::parse(get(config, "snapshot.mode", "initial")).unwrap_or_else(|| {
             problems
                 .push(invalid("snapshot.mode", &format!("Value must be one of {}", SnapshotMode::NAMES.join(", "))));

@@ -10,6 +10,18 @@ pub fn partition(prefix: &str) -> String {
     Json::Object(m).to_string()
 }
 
+/// Appends `"key":value` when there is a value (numbers and booleans print
+/// as JSON; strings come as `Json` so they are quoted and escaped).
+fn field(out: &mut String, key: &str, value: Option<impl std::fmt::Display>) {
+    use std::fmt::Write;
+    if let Some(v) = value {
+        if out.len() > 1 {
+            out.push(',');
+        }
+        let _ = write!(out, "\"{key}\":{v}");
+    }
+}
+
 /// One offset.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Offset {
@@ -40,27 +52,18 @@ pub struct Offset {
 impl Offset {
     /// The JSON object. Written by hand: it is built for every event.
     pub fn to_json(&self) -> String {
-        use std::fmt::Write;
         let mut out = String::with_capacity(160);
         out.push('{');
-        let num = |out: &mut String, key: &str, v: Option<String>| {
-            if let Some(v) = v {
-                if out.len() > 1 {
-                    out.push(',');
-                }
-                let _ = write!(out, "\"{key}\":{v}");
-            }
-        };
-        num(&mut out, "lsn_proc", self.lsn_proc.map(|v| v.to_string()));
-        num(&mut out, "lsn_commit", self.lsn_commit.map(|v| v.to_string()));
-        num(&mut out, "lsn", self.lsn.map(|v| v.to_string()));
-        num(&mut out, "txId", self.tx_id.map(|v| v.to_string()));
-        num(&mut out, "ts_usec", self.ts_usec.map(|v| v.to_string()));
-        num(&mut out, "messageType", self.message_type.as_deref().map(|v| Json::from(v).to_string()));
-        num(&mut out, "snapshot", self.snapshot.as_deref().map(|v| Json::from(v).to_string()));
-        num(&mut out, "last_snapshot_record", self.last_snapshot_record.map(|v| v.to_string()));
-        num(&mut out, "snapshot_completed", self.snapshot_completed.map(|v| v.to_string()));
-        num(&mut out, "tx_event", self.tx_event.map(|v| v.to_string()));
+        field(&mut out, "lsn_proc", self.lsn_proc);
+        field(&mut out, "lsn_commit", self.lsn_commit);
+        field(&mut out, "lsn", self.lsn);
+        field(&mut out, "txId", self.tx_id);
+        field(&mut out, "ts_usec", self.ts_usec);
+        field(&mut out, "messageType", self.message_type.as_deref().map(Json::from));
+        field(&mut out, "snapshot", self.snapshot.as_deref().map(Json::from));
+        field(&mut out, "last_snapshot_record", self.last_snapshot_record);
+        field(&mut out, "snapshot_completed", self.snapshot_completed);
+        field(&mut out, "tx_event", self.tx_event);
         out.push('}');
         out
     }

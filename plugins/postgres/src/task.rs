@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use weir_debezium::backoff::Backoff;
 use weir_sdk::{CommittedOffset, ConnectorError, SourceRecord, SourceTask};
 
 use crate::catalog::{self, TableId, TypeCache};
@@ -24,11 +25,8 @@ enum Phase {
     Streaming(Box<Stream>),
     /// `initial_only` finished: nothing more to do.
     Done,
-    /// The database went away; try again at `at`.
-    Reconnect {
-        at: Instant,
-        delay: Duration,
-    },
+    /// The database went away; try again when the backoff says.
+    Reconnect(Backoff),
 }
 
 /// A running PostgreSQL task.
@@ -71,9 +69,8 @@ impl PgTask {
             // that has not noticed its client died: try again shortly.
             Err(e) if e.is_transient() => {
                 weir_sdk::host::warn(&format!("PostgreSQL not ready ({e}); retrying"));
-                let delay = Duration::from_millis(500);
                 task.query = None;
-                Phase::Reconnect { at: Instant::now() + delay, delay }
+                Phase::Reconnect(Backoff::start())
             }
             Err(e) => return Err(e.into()),
         };
@@ -226,15 +223,11 @@ impl PgTask {
                 std::thread::sleep(deadline.saturating_duration_since(Instant::now()).min(Duration::from_millis(500)));
                 Ok(())
             }
-            Phase::Reconnect { at, delay } => {
-                if Instant::now() < *at {
-                    std::thread::sleep(
-                        at.saturating_duration_since(Instant::now())
-                            .min(deadline.saturating_duration_since(Instant::now())),
-                    );
+            Phase::Reconnect(backoff) => {
+                if !backoff.wait(deadline) {
                     return Ok(());
                 }
-                let delay = *delay;
+                let backoff = *backoff;
                 self.query = None;
                 match self.plan() {
                     Ok(phase) => {
@@ -243,12 +236,12 @@ impl PgTask {
                         Ok(())
                     }
                     Err(e) if e.is_transient() => {
-                        let next = (delay * 2).min(Duration::from_secs(10));
+                        let next = backoff.next();
                         weir_sdk::host::warn(&format!(
                             "PostgreSQL still unavailable ({e}); retrying in {} ms",
-                            next.as_millis()
+                            next.delay().as_millis()
                         ));
-                        self.phase = Phase::Reconnect { at: Instant::now() + next, delay: next };
+                        self.phase = Phase::Reconnect(next);
                         Ok(())
                     }
                     Err(e) => Err(e.into()),
@@ -337,8 +330,7 @@ impl SourceTask for PgTask {
                     }
                 }
                 self.query = None;
-                let delay = Duration::from_millis(500);
-                self.phase = Phase::Reconnect { at: Instant::now() + delay, delay };
+                self.phase = Phase::Reconnect(Backoff::start());
             }
             Err(e) => return Err(e),
         }
