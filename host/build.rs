@@ -16,6 +16,7 @@ const GUESTS: &[(&str, &str, &str)] = &[
     ("weir-datagen", "weir_datagen", "WEIR_DATAGEN_WASM"),
     ("weir-postgres", "weir_postgres", "WEIR_POSTGRES_WASM"),
     ("weir-mongodb", "weir_mongodb", "WEIR_MONGODB_WASM"),
+    ("weir-mysql", "weir_mysql", "WEIR_MYSQL_WASM"),
     ("weir-test-misbehave", "weir_test_misbehave", "WEIR_TEST_MISBEHAVE_WASM"),
     ("weir-test-pgproof", "weir_test_pgproof", "WEIR_TEST_PGPROOF_WASM"),
     ("minimal-connector", "minimal_connector", "WEIR_EXAMPLE_MINIMAL_WASM"),

@@ -43,6 +43,7 @@ pub const EMBEDDED: &[(&str, &[u8])] = &[
     ("datagen", include_bytes!(env!("WEIR_DATAGEN_WASM"))),
     ("postgres", include_bytes!(env!("WEIR_POSTGRES_WASM"))),
     ("mongodb", include_bytes!(env!("WEIR_MONGODB_WASM"))),
+    ("mysql", include_bytes!(env!("WEIR_MYSQL_WASM"))),
 ];
 
 /// Errors loading a plugin.

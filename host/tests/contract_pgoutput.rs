@@ -3,6 +3,8 @@
 //! connection interface) into the embedded log, and the committed offset
 //! flows back so the slot's confirmed LSN advances.
 
+#[path = "support/certs.rs"]
+mod certs;
 #[path = "support/postgres.rs"]
 mod postgres;
 #[path = "support/worker.rs"]

@@ -2,6 +2,8 @@
 //! event shapes, offsets, restarts, TLS, authentication and validation.
 //! Each test starts its own server (support/postgres.rs) and worker.
 
+#[path = "support/certs.rs"]
+mod certs;
 #[path = "support/postgres.rs"]
 mod postgres;
 #[path = "support/worker.rs"]

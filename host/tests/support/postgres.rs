@@ -121,61 +121,7 @@ impl Postgres {
     /// Writes a CA and a server certificate; returns the server's TLS options.
     fn make_certificates(&mut self) -> String {
         let dir = self._dir.path();
-        let openssl = |args: &[&str]| {
-            run(
-                Command::new("openssl").args(args).current_dir(dir),
-                "openssl (install it with apt-get install openssl)",
-            );
-        };
-        openssl(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.crt",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=weir-test-ca",
-        ]);
-        openssl(&[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-            "-subj",
-            "/CN=localhost",
-        ]);
-        std::fs::write(
-            dir.join("server.ext"),
-            "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
-        )
-        .expect("writing server.ext");
-        openssl(&[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.crt",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.crt",
-            "-days",
-            "2",
-            "-extfile",
-            "server.ext",
-        ]);
+        self.ca_pem = Some(super::certs::make(dir));
         if self.as_postgres_user {
             run(
                 Command::new("chown").args(["postgres:postgres", "server.key", "server.crt"]).current_dir(dir),
@@ -183,7 +129,6 @@ impl Postgres {
             );
         }
         run(Command::new("chmod").args(["600", "server.key"]).current_dir(dir), "chmod");
-        self.ca_pem = Some(std::fs::read_to_string(dir.join("ca.crt")).expect("reading ca.crt"));
         format!("-c ssl=on -c ssl_cert_file={0}/server.crt -c ssl_key_file={0}/server.key", dir.display())
     }
 

@@ -229,7 +229,8 @@ pub struct Common {
     pub key_columns: crate::keys::KeyColumns,
 }
 
-fn int(config: &Config, key: &str, default: i64, problems: &mut Vec<Problem>) -> i64 {
+/// An integer key, `default` when absent; a non-integer is a problem.
+pub fn int(config: &Config, key: &str, default: i64, problems: &mut Vec<Problem>) -> i64 {
     match config.get(key).map(str::trim).filter(|v| !v.is_empty()) {
         None => default,
         Some(v) => v.parse().unwrap_or_else(|_| {
@@ -239,7 +240,8 @@ fn int(config: &Config, key: &str, default: i64, problems: &mut Vec<Problem>) ->
     }
 }
 
-fn boolean(config: &Config, key: &str, default: bool, problems: &mut Vec<Problem>) -> bool {
+/// A boolean key, `default` when absent; anything but true/false is a problem.
+pub fn boolean(config: &Config, key: &str, default: bool, problems: &mut Vec<Problem>) -> bool {
     match config.get(key).map(str::trim).filter(|v| !v.is_empty()) {
         None => default,
         Some(v) if v.eq_ignore_ascii_case("true") => true,

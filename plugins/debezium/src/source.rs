@@ -10,7 +10,7 @@ use weir_sdk::{Schema, Value};
 pub const DEBEZIUM_VERSION: &str = "3.1.3.Final";
 
 /// Where a record stands in a snapshot, as `source.snapshot` says it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SnapshotMarker {
     /// The first record of the whole snapshot.
     First,
@@ -23,6 +23,7 @@ pub enum SnapshotMarker {
     /// The very last record of the snapshot.
     Last,
     /// A streamed change.
+    #[default]
     False,
     /// A read from an incremental snapshot.
     Incremental,

@@ -118,8 +118,9 @@ pub struct ColumnDef {
     pub scale: Option<u32>,
     /// UNSIGNED (ZEROFILL implies it).
     pub unsigned: bool,
-    /// Character set for character types: the column's own, else the
-    /// table's default (resolved when the table is defined).
+    /// Character set for character types (CHAR, VARCHAR, TEXT, ENUM, SET):
+    /// the column's own (or its collation's), else the table's default
+    /// (resolved when the column is defined); `utf8` for NCHAR/NVARCHAR.
     pub charset: Option<String>,
     /// NULL allowed (false with NOT NULL or PRIMARY KEY).
     pub nullable: bool,
@@ -127,9 +128,12 @@ pub struct ColumnDef {
     pub auto_increment: bool,
     /// A generated (virtual or stored) column.
     pub generated: bool,
-    /// The DEFAULT clause's value as written, without quotes for string
-    /// literals (`'abc'` → `abc`), `NULL` for DEFAULT NULL, or an expression
-    /// such as `CURRENT_TIMESTAMP`; `None` when there is no DEFAULT clause.
+    /// The DEFAULT value as Debezium's `defaultValueExpression`: string
+    /// literals unquoted with escapes decoded (`'it''s'` → `it's`), numbers
+    /// as written with their sign, `b'101'` → `101`, TRUE/FALSE as written,
+    /// `CURRENT_TIMESTAMP`/`NOW()` (any precision) → `1970-01-01 00:00:00`.
+    /// `None` without a DEFAULT clause, for DEFAULT NULL, hex literals and
+    /// computed defaults (`(1 + 1)`, `uuid()`, `curdate()`).
     pub default: Option<String>,
     /// ENUM/SET members in declaration order, unquoted.
     pub values: Vec<String>,

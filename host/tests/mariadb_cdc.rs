@@ -1,0 +1,450 @@
+//! The MariaDB connector against a real MariaDB 10.11: snapshot, streaming,
+//! event shapes, types, DDL and the schema history, offsets, restarts,
+//! TLS and validation. Each test starts its own server
+//! (support/mariadb.rs) and worker.
+
+#[path = "support/certs.rs"]
+mod certs;
+#[path = "support/mariadb.rs"]
+mod mariadb;
+#[path = "support/worker.rs"]
+mod worker;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use mariadb::MariaDb;
+use serde_json::{Value, json};
+use worker::Worker;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn config(db: &MariaDb, prefix: &str, extra: Value) -> Value {
+    let mut c = json!({
+        "connector.class": "io.debezium.connector.mariadb.MariaDbConnector",
+        "database.hostname": "127.0.0.1", "database.port": db.port.to_string(),
+        "database.user": mariadb::USER, "database.password": mariadb::PASSWORD,
+        "database.server.id": "5400", "topic.prefix": prefix,
+        "database.include.list": "shop",
+    });
+    for (k, v) in extra.as_object().cloned().unwrap_or_default() {
+        c[k] = v;
+    }
+    c
+}
+
+fn worker(dir: &std::path::Path) -> Worker {
+    Worker::start(dir, &[("offset.flush.interval.ms", "200")])
+}
+
+/// Debezium 3.1's MariaDB `source` schema: the common fields, then the
+/// binlog fields (the reference's captured MySQL event, renamed).
+fn source_schema() -> Value {
+    json!({"type":"struct","fields":[
+        {"type":"string","optional":false,"field":"version"},
+        {"type":"string","optional":false,"field":"connector"},
+        {"type":"string","optional":false,"field":"name"},
+        {"type":"int64","optional":false,"field":"ts_ms"},
+        {"type":"string","optional":true,"name":"io.debezium.data.Enum","version":1,"parameters":{"allowed":"true,first,first_in_data_collection,last_in_data_collection,last,false,incremental"},"default":"false","field":"snapshot"},
+        {"type":"string","optional":false,"field":"db"},
+        {"type":"string","optional":true,"field":"sequence"},
+        {"type":"int64","optional":true,"field":"ts_us"},
+        {"type":"int64","optional":true,"field":"ts_ns"},
+        {"type":"string","optional":true,"field":"table"},
+        {"type":"int64","optional":false,"field":"server_id"},
+        {"type":"string","optional":true,"field":"gtid"},
+        {"type":"string","optional":false,"field":"file"},
+        {"type":"int64","optional":false,"field":"pos"},
+        {"type":"int32","optional":false,"field":"row"},
+        {"type":"int64","optional":true,"field":"thread"},
+        {"type":"string","optional":true,"field":"query"}],
+      "optional":false,"name":"io.debezium.connector.mariadb.Source","version":1,"field":"source"})
+}
+
+#[test]
+fn snapshot_and_streaming_events_have_debeziums_shape() {
+    let db = MariaDb::start();
+    db.sql(
+        "CREATE TABLE shop.customers (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, data VARCHAR(64), \
+           checked_at DATETIME DEFAULT CURRENT_TIMESTAMP); \
+         INSERT INTO shop.customers (data, checked_at) VALUES ('a', '2024-01-02 03:04:05'), ('b', NULL); \
+         CREATE TABLE shop.orders (id INT PRIMARY KEY, qty INT); INSERT INTO shop.orders VALUES (1, 5), (2, 7)",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(dir.path());
+    w.create("shop", config(&db, "ravo", json!({"value.converter.schemas.enable": "true"})));
+    w.wait_records("shop", "ravo.shop.customers", 2);
+    w.wait_records("shop", "ravo.shop.orders", 2);
+
+    let customers = w.payloads("ravo.shop.customers");
+    let orders = w.payloads("ravo.shop.orders");
+    let markers: Vec<&str> =
+        customers.iter().chain(orders.iter()).map(|p| p["source"]["snapshot"].as_str().unwrap()).collect();
+    assert_eq!(markers, vec!["first", "last_in_data_collection", "first_in_data_collection", "last"]);
+    let first = &customers[0];
+    assert_eq!(first["op"], "r");
+    assert_eq!(first["after"], json!({"id": 1, "data": "a", "checked_at": 1_704_164_645_000_i64}));
+    assert_eq!(first["source"]["connector"], "mariadb");
+    assert_eq!(first["source"]["server_id"], 0);
+    assert_eq!(first["source"]["db"], "shop");
+    assert_eq!(first["source"]["table"], "customers");
+    assert!(first["source"]["file"].as_str().unwrap().starts_with("mariadb-bin."), "{first}");
+
+    // Streamed insert, update, delete: Debezium's envelope and source.
+    db.sql("INSERT INTO shop.customers (data) VALUES ('CDC Test')");
+    db.sql("UPDATE shop.customers SET data = 'b2' WHERE id = 2");
+    db.sql("DELETE FROM shop.customers WHERE id = 1");
+    w.wait_records("shop", "ravo.shop.customers", 6);
+    let events = w.events("ravo.shop.customers");
+    let (key, value) = events[2].clone();
+    assert_eq!(key.unwrap()["payload"], json!({"id": 3}));
+    let value = value.unwrap();
+    let schema = &value["schema"];
+    assert_eq!(schema["name"], "ravo.shop.customers.Envelope");
+    assert_eq!(schema["fields"][2], source_schema(), "the source schema is Debezium's");
+    assert_eq!(
+        schema["fields"][1]["fields"],
+        json!([
+            {"type":"int64","optional":false,"field":"id"},
+            {"type":"string","optional":true,"field":"data"},
+            {"type":"int64","optional":true,"name":"io.debezium.time.Timestamp","version":1,"default":0,"field":"checked_at"}
+        ]),
+        "the row schema matches the reference's captured MySQL event"
+    );
+    let p = &value["payload"];
+    assert_eq!(p["op"], "c");
+    assert_eq!(p["after"]["data"], "CDC Test");
+    let source = &p["source"];
+    let keys: Vec<&str> = source.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        vec![
+            "version",
+            "connector",
+            "name",
+            "ts_ms",
+            "snapshot",
+            "db",
+            "sequence",
+            "ts_us",
+            "ts_ns",
+            "table",
+            "server_id",
+            "gtid",
+            "file",
+            "pos",
+            "row",
+            "thread",
+            "query"
+        ]
+    );
+    assert_eq!(source["snapshot"], "false");
+    assert_eq!(source["server_id"], 1);
+    assert_eq!(source["ts_ms"].as_i64().unwrap() % 1000, 0, "binlog times are whole seconds");
+    assert!(source["gtid"].as_str().is_some_and(|g| g.starts_with("0-1-")), "{source}");
+    // MariaDB opens a transaction with its GTID event, which names no
+    // thread (there is no BEGIN query event to carry one).
+    assert_eq!(source["thread"], Value::Null);
+    assert_eq!(source["query"], Value::Null);
+
+    let update = events[3].1.clone().unwrap();
+    assert_eq!(update["payload"]["op"], "u");
+    assert_eq!(update["payload"]["before"]["data"], "b");
+    assert_eq!(update["payload"]["after"]["data"], "b2");
+    let delete = events[4].1.clone().unwrap();
+    assert_eq!(delete["payload"]["op"], "d");
+    assert_eq!(delete["payload"]["before"]["id"], 1);
+    assert_eq!(delete["payload"]["after"], Value::Null);
+    assert_eq!(events[5].0.clone().unwrap()["payload"], json!({"id": 1}));
+    assert!(events[5].1.is_none(), "a tombstone follows the delete");
+
+    // Schema change events for the snapshot's tables go to <topic.prefix>.
+    let changes = w.payloads("ravo");
+    let ddl: Vec<&str> = changes.iter().map(|c| c["ddl"].as_str().unwrap_or("")).collect();
+    assert!(ddl.iter().any(|d| d.starts_with("CREATE TABLE `customers`")), "{ddl:?}");
+    let created = changes.iter().find(|c| c["source"]["table"] == "customers").unwrap();
+    assert_eq!(created["databaseName"], "shop");
+    assert_eq!(created["tableChanges"][0]["type"], "CREATE");
+    assert_eq!(created["tableChanges"][0]["id"], "\"shop\".\"customers\"");
+    assert_eq!(created["tableChanges"][0]["table"]["primaryKeyColumnNames"], json!(["id"]));
+
+    // The committed offset has Debezium's keys.
+    w.wait_for("offsets", WAIT, |w| {
+        let (_, o) = w.get("/connectors/shop/offsets");
+        o["offsets"][0]["offset"]["file"].is_string() && o["offsets"][0]["offset"].get("snapshot").is_none()
+    });
+    let (_, o) = w.get("/connectors/shop/offsets");
+    assert_eq!(o["offsets"][0]["partition"], json!({"server": "ravo"}));
+    let offset = &o["offsets"][0]["offset"];
+    assert!(offset["pos"].as_u64().unwrap() > 4, "{offset}");
+    assert_eq!(offset["server_id"], 1);
+    assert!(offset["ts_sec"].as_i64().is_some(), "{offset}");
+}
+
+#[test]
+fn every_type_reads_the_same_in_the_snapshot_and_the_stream() {
+    let db = MariaDb::start();
+    let columns = "id INT PRIMARY KEY, ti TINYINT, tu TINYINT UNSIGNED, si SMALLINT, su SMALLINT UNSIGNED, \
+        mi MEDIUMINT, mu MEDIUMINT UNSIGNED, i INT, iu INT UNSIGNED, bi BIGINT, bu BIGINT UNSIGNED, \
+        b BOOLEAN, bit1 BIT(1), bit10 BIT(10), dec1 DECIMAL(10,3), dec2 DECIMAL(30,10), f FLOAT, d DOUBLE, \
+        c CHAR(3), vc VARCHAR(300), t TEXT, bin BINARY(3), vb VARBINARY(10), bl BLOB, \
+        dt DATE, tm TIME(3), dtm DATETIME(6), ts TIMESTAMP(3) NULL, y YEAR, \
+        e ENUM('small','medium','large'), st SET('a','b','c'), j JSON, l1 VARCHAR(10) CHARACTER SET latin1";
+    let row1 = "(1, -128, 255, -32768, 65535, -8388608, 16777215, -2147483648, 4294967295, \
+        -9223372036854775808, 18446744073709551615, TRUE, b'1', b'1010101010', -1234567.891, \
+        12345678901234567890.0123456789, 1.5, -2.25e100, 'abc', REPEAT('x', 300), 'text ✓', \
+        x'010203', x'ff00', x'deadbeef', '2024-02-29', '-838:59:59.000', '2024-02-29 23:59:59.123456', \
+        '2024-03-01 01:02:03.456', 2024, 'medium', 'a,c', '{\"k\": [1, 2.5, \"s\", null, true]}', 'caf\u{e9}')";
+    let row2 = "(2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)";
+    db.sql(&format!("CREATE TABLE shop.types ({columns}); INSERT INTO shop.types VALUES {row1}, {row2}"));
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(dir.path());
+    w.create("types", config(&db, "ty", json!({})));
+    w.wait_records("types", "ty.shop.types", 2);
+    db.sql(&format!(
+        "INSERT INTO shop.types VALUES {}, {}",
+        row1.replacen("(1,", "(11,", 1),
+        row2.replacen("(2,", "(12,", 1)
+    ));
+    w.wait_records("types", "ty.shop.types", 4);
+    let p = w.payloads("ty.shop.types");
+    let strip = |mut v: Value| {
+        v.as_object_mut().unwrap().remove("id");
+        v
+    };
+    assert_eq!(strip(p[2]["after"].clone()), strip(p[0]["after"].clone()), "streamed row 1 equals its snapshot");
+    assert_eq!(strip(p[3]["after"].clone()), strip(p[1]["after"].clone()), "streamed NULL row equals its snapshot");
+    let a = &p[2]["after"];
+    let expected = json!({
+        "ti": -128, "tu": 255, "si": -32768, "su": 65535, "mi": -8388608, "mu": 16777215,
+        "i": -2147483648_i64, "iu": 4294967295_i64, "bi": i64::MIN, "bu": -1,
+        "b": 1, "bit1": true, "bit10": "qgI=",
+        "f": 1.5, "d": -2.25e100, "c": "abc", "t": "text ✓",
+        "bin": "AQID", "vb": "/wA=", "bl": "3q2+7w==",
+        "dt": 19782, "tm": -3_020_399_000_000_i64, "dtm": 1_709_251_199_123_456_i64,
+        "ts": "2024-03-01T01:02:03.456Z", "y": 2024,
+        "e": "medium", "st": "a,c", "l1": "café",
+    });
+    for (k, v) in expected.as_object().unwrap() {
+        assert_eq!(&a[k], v, "column {k}: {a}");
+    }
+    assert_eq!(a["vc"].as_str().unwrap().len(), 300);
+    // DECIMAL in precise mode: Connect's Decimal, base64 of the unscaled value.
+    assert!(a["dec1"].is_string() && a["dec2"].is_string(), "{a}");
+    // MariaDB stores JSON as text: passed through as written.
+    assert_eq!(a["j"], "{\"k\": [1, 2.5, \"s\", null, true]}");
+    let nulls = &p[3]["after"];
+    assert!(nulls.as_object().unwrap().iter().filter(|(k, _)| *k != "id").all(|(_, v)| v.is_null()), "{nulls}");
+}
+
+#[test]
+fn the_hand_off_under_concurrent_writes_loses_and_doubles_nothing() {
+    let db = MariaDb::start();
+    db.sql(
+        "CREATE TABLE shop.ticks (id INT PRIMARY KEY, v INT); \
+         INSERT INTO shop.ticks SELECT seq, 0 FROM shop.seq_1_to_20000",
+    );
+    // Writers run while the snapshot reads: inserts past 20000 and updates.
+    let writer = db.block_in_background(
+        "FOR i IN 20001..22000 DO INSERT INTO shop.ticks VALUES (i, 0); \
+           UPDATE shop.ticks SET v = v + 1 WHERE id = i - 20000; END FOR;",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(dir.path());
+    w.create("ticks", config(&db, "ho", json!({"max.batch.size": "500"})));
+    writer.join().expect("writer");
+    db.sql("INSERT INTO shop.ticks VALUES (99999, 0)");
+    w.wait_for("the final insert", Duration::from_secs(120), |w| {
+        w.payloads("ho.shop.ticks").iter().any(|p| p["after"]["id"] == 99999)
+    });
+    // Replaying every event in order gives exactly the table's final state.
+    let mut state = std::collections::BTreeMap::new();
+    let mut reads = BTreeSet::new();
+    for p in w.payloads("ho.shop.ticks") {
+        let after = &p["after"];
+        let id = after["id"].as_i64().unwrap();
+        match p["op"].as_str().unwrap() {
+            "r" => assert!(reads.insert(id), "row {id} read twice"),
+            "c" => assert!(!state.contains_key(&id), "row {id} created twice"),
+            _ => {}
+        }
+        state.insert(id, after["v"].as_i64().unwrap());
+    }
+    let table: std::collections::BTreeMap<i64, i64> = db
+        .sql("SELECT id, v FROM shop.ticks")
+        .lines()
+        .map(|l| {
+            let (a, b) = l.split_once('\t').unwrap();
+            (a.parse().unwrap(), b.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(state.len(), table.len());
+    assert_eq!(state, table, "the events replay to the table's final state");
+}
+
+#[test]
+fn ddl_mid_stream_survives_a_restart() {
+    let db = MariaDb::start();
+    db.sql("CREATE TABLE shop.evolving (id INT PRIMARY KEY, a VARCHAR(10))");
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = worker(&dir.path().join("w"));
+    let port = w.port;
+    w.create("ev", config(&db, "ev", json!({})));
+    w.wait_for("the task", WAIT, |w| w.task0("ev").0 == "RUNNING");
+    db.sql("INSERT INTO shop.evolving VALUES (1, 'x')");
+    db.sql("ALTER TABLE shop.evolving ADD COLUMN b INT NOT NULL DEFAULT 7 AFTER id");
+    db.sql("INSERT INTO shop.evolving VALUES (2, 9, 'y')");
+    w.wait_records("ev", "ev.shop.evolving", 2);
+    let p = w.payloads("ev.shop.evolving");
+    assert_eq!(p[0]["after"], json!({"id": 1, "a": "x"}));
+    assert_eq!(p[1]["after"], json!({"id": 2, "b": 9, "a": "y"}));
+    let changes = w.payloads("ev");
+    assert!(changes.iter().any(|c| c["ddl"].as_str().unwrap_or("").starts_with("ALTER TABLE")), "{changes:?}");
+
+    // The worker dies; more DDL and rows arrive meanwhile; the history
+    // replays to the right definition at the resume position.
+    w.kill9();
+    db.sql("ALTER TABLE shop.evolving DROP COLUMN a, ADD COLUMN c DATE");
+    db.sql("INSERT INTO shop.evolving VALUES (3, 10, '2024-01-01')");
+    let w = Worker::start_on(&dir.path().join("w"), port, &[("offset.flush.interval.ms", "200")]);
+    w.wait_for("the third row", WAIT, |w| w.payloads("ev.shop.evolving").iter().any(|p| p["after"]["id"] == 3));
+    let p = w.payloads("ev.shop.evolving");
+    let last = p.iter().rev().find(|p| p["after"]["id"] == 3).unwrap();
+    assert_eq!(last["after"], json!({"id": 3, "b": 10, "c": 19723}));
+    assert_eq!(w.task0("ev").0, "RUNNING");
+}
+
+#[test]
+fn kill_9_and_a_server_restart_lose_no_change() {
+    let mut db = MariaDb::start();
+    db.sql("CREATE TABLE shop.ticks (id INT PRIMARY KEY)");
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = worker(&dir.path().join("w"));
+    let port = w.port;
+    w.create("ticks", config(&db, "k9", json!({})));
+    w.wait_for("the task", WAIT, |w| w.task0("ticks").0 == "RUNNING");
+    // Multi-row events, so a kill can land inside one.
+    let writer = db.block_in_background(
+        "FOR i IN 0..199 DO INSERT INTO shop.ticks SELECT i * 10 + seq FROM shop.seq_1_to_10; END FOR;",
+    );
+    w.wait_for("streaming to be under way", WAIT, |w| w.topic_len("k9.shop.ticks") > 300);
+    w.kill9();
+    writer.join().expect("writer");
+    let w = Worker::start_on(&dir.path().join("w"), port, &[("offset.flush.interval.ms", "200")]);
+    w.wait_for("every row", WAIT, |w| {
+        let ids: BTreeSet<i64> =
+            w.payloads("k9.shop.ticks").iter().map(|p| p["after"]["id"].as_i64().unwrap()).collect();
+        ids.len() == 2000
+    });
+    let ids: BTreeSet<i64> = w.payloads("k9.shop.ticks").iter().map(|p| p["after"]["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, (1..=2000).collect::<BTreeSet<_>>(), "every insert is present after kill -9");
+
+    // The server restarts under the connector: it reconnects and goes on.
+    let before = w.topic_len("k9.shop.ticks");
+    db.restart();
+    db.sql("INSERT INTO shop.ticks VALUES (5000)");
+    w.wait_records("ticks", "k9.shop.ticks", before + 1);
+    assert_eq!(w.task0("ticks").0, "RUNNING");
+    let last = w.payloads("k9.shop.ticks").last().cloned().unwrap();
+    assert_eq!(last["after"]["id"], 5000);
+}
+
+#[test]
+fn snapshot_modes_and_altered_offsets_are_honoured() {
+    let db = MariaDb::start();
+    db.sql("CREATE TABLE shop.jump (id INT PRIMARY KEY); INSERT INTO shop.jump VALUES (1)");
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(dir.path());
+    // no_data: the existing row is not read; new rows stream.
+    w.create("jump", config(&db, "j", json!({"snapshot.mode": "no_data"})));
+    w.wait_for("the task", WAIT, |w| w.task0("jump").0 == "RUNNING");
+    db.sql("INSERT INTO shop.jump VALUES (2)");
+    w.wait_records("jump", "j.shop.jump", 1);
+    assert_eq!(w.payloads("j.shop.jump")[0]["after"]["id"], 2);
+
+    // Stopped, moved past two inserts, resumed: only the later insert comes.
+    let (code, _) = w.put("/connectors/jump/stop", None);
+    assert_eq!(code, 204);
+    w.wait_for("the connector to stop", WAIT, |w| w.status("jump")["connector"]["state"] == "STOPPED");
+    db.sql("INSERT INTO shop.jump VALUES (3); INSERT INTO shop.jump VALUES (4)");
+    let status = db.sql("SHOW MASTER STATUS");
+    let mut fields = status.split('\t');
+    let (file, pos) = (fields.next().unwrap().to_string(), fields.next().unwrap().parse::<u64>().unwrap());
+    db.sql("INSERT INTO shop.jump VALUES (5)");
+    let (code, body) = w.patch(
+        "/connectors/jump/offsets",
+        &json!({"offsets": [{"partition": {"server": "j"}, "offset": {"file": file, "pos": pos}}]}),
+    );
+    assert_eq!(code, 200, "{body}");
+    let (code, _) = w.put("/connectors/jump/resume", None);
+    assert_eq!(code, 202);
+    w.wait_records("jump", "j.shop.jump", 2);
+    std::thread::sleep(Duration::from_secs(1));
+    let ids: Vec<Value> = w.payloads("j.shop.jump").iter().map(|p| p["after"]["id"].clone()).collect();
+    assert_eq!(ids, vec![json!(2), json!(5)], "inserts before the altered offset are skipped");
+
+    // initial_only: the snapshot, then nothing.
+    w.create("once", config(&db, "o", json!({"snapshot.mode": "initial_only"})));
+    w.wait_records("once", "o.shop.jump", 5);
+    db.sql("INSERT INTO shop.jump VALUES (6)");
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(w.topic_len("o.shop.jump"), 5, "initial_only streams nothing");
+}
+
+#[test]
+fn tls_and_validation_report_problems_on_their_keys() {
+    let db = MariaDb::start();
+    db.sql("CREATE TABLE shop.t (id INT PRIMARY KEY); INSERT INTO shop.t VALUES (1)");
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(dir.path());
+    let validate = |cfg: &Value| {
+        let (code, body) = w.put("/connector-plugins/MariaDbConnector/config/validate", Some(cfg));
+        assert_eq!(code, 200, "{body}");
+        body
+    };
+    let errors = |body: &Value, key: &str| -> Vec<String> {
+        body["configs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["value"]["name"] == key)
+            .map(|c| c["value"]["errors"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    };
+    let good = config(
+        &db,
+        "v",
+        json!({"name": "tls", "database.ssl.mode": "verify_ca", "database.ssl.truststore": db.ca_pem}),
+    );
+    let body = validate(&good);
+    assert_eq!(body["error_count"], 0, "{body}");
+
+    let mut bad = good.clone();
+    bad["database.password"] = json!("wrong");
+    let body = validate(&bad);
+    assert!(errors(&body, "database.password").iter().any(|e| e.contains("Access denied")), "{body}");
+
+    let mut bad = good.clone();
+    bad["database.port"] = json!(worker::free_port().to_string());
+    let body = validate(&bad);
+    assert!(errors(&body, "database.hostname").iter().any(|e| e.starts_with("Unable to connect")), "{body}");
+
+    db.sql("CREATE USER 'plain'@'%' IDENTIFIED BY 'pw'; GRANT SELECT ON *.* TO 'plain'@'%'");
+    let mut bad = good.clone();
+    bad["database.user"] = json!("plain");
+    bad["database.password"] = json!("pw");
+    let body = validate(&bad);
+    assert!(errors(&body, "database.user").iter().any(|e| e.contains("REPLICATION SLAVE")), "{body}");
+
+    db.sql("SET GLOBAL binlog_format = 'STATEMENT'");
+    let body = validate(&good);
+    assert!(errors(&body, "database.hostname").iter().any(|e| e.contains("binlog_format=STATEMENT")), "{body}");
+    db.sql("SET GLOBAL binlog_format = 'ROW'");
+
+    // The connector runs over TLS with the CA checked.
+    w.create("tls", good);
+    w.wait_records("tls", "v.shop.t", 1);
+    db.sql("INSERT INTO shop.t VALUES (2)");
+    w.wait_records("tls", "v.shop.t", 2);
+}

@@ -1,0 +1,175 @@
+//! Building the records the connector emits: change events, tombstones,
+//! truncates, schema change events, transaction BEGIN/END and heartbeats.
+
+use std::sync::Arc;
+
+use weir_debezium::envelope::{self, Op};
+use weir_debezium::source::{Common, SnapshotMarker};
+use weir_debezium::{heartbeat, transaction};
+use weir_sdk::{Schema, SourceRecord, Value};
+
+use crate::config::Flavor;
+use crate::tables::Captured;
+
+/// Where an event comes from in the binlog (or the snapshot): what the
+/// `source` block says.
+#[derive(Debug, Clone, Default)]
+pub struct Position {
+    /// Event time, µs since the Unix epoch (binlog timestamps are seconds).
+    pub ts_us: i64,
+    /// Server id of the event (0 during the snapshot).
+    pub server_id: u32,
+    /// The transaction's GTID.
+    pub gtid: Option<String>,
+    /// Binlog file.
+    pub file: String,
+    /// Position of the event.
+    pub pos: u64,
+    /// Row within the event.
+    pub row: u32,
+    /// Thread (connection) id of the transaction.
+    pub thread: Option<u32>,
+    /// The statement, with `include.query`.
+    pub query: Option<String>,
+    /// Snapshot marker.
+    pub snapshot: SnapshotMarker,
+}
+
+/// What every record of one connector shares.
+#[derive(Debug)]
+pub struct Emitter {
+    /// MySQL or MariaDB.
+    pub flavor: Flavor,
+    /// `topic.prefix`.
+    pub prefix: String,
+    /// Source partition JSON.
+    pub partition: String,
+    /// `io.debezium.connector.<mysql|mariadb>.Source`.
+    pub source: Arc<Schema>,
+    /// Transaction metadata schemas.
+    pub tx: transaction::Schemas,
+    /// Heartbeat schemas.
+    pub heartbeat: heartbeat::Schemas,
+    schema_change_key: Arc<Schema>,
+    schema_change_value: Arc<Schema>,
+}
+
+impl Emitter {
+    /// An emitter for a connector.
+    pub fn new(flavor: Flavor, prefix: &str, partition: String) -> Self {
+        let source = crate::tables::source_schema(flavor);
+        Self {
+            flavor,
+            prefix: prefix.to_string(),
+            partition,
+            schema_change_key: crate::changes::key_schema(flavor.name()),
+            schema_change_value: crate::changes::value_schema(flavor.name(), source.clone()),
+            source,
+            tx: transaction::Schemas::default(),
+            heartbeat: heartbeat::Schemas::default(),
+        }
+    }
+
+    /// The `source` struct.
+    pub fn source_value(&self, db: &str, table: Option<&str>, at: &Position) -> Value {
+        Common {
+            connector: self.flavor.name(),
+            name: &self.prefix,
+            ts_us: at.ts_us,
+            snapshot: at.snapshot,
+            db,
+            sequence: None,
+        }
+        .value([
+            table.map_or(Value::Null, |t| Value::String(t.to_string())),
+            Value::Int64(i64::from(at.server_id)),
+            at.gtid.clone().map_or(Value::Null, Value::String),
+            Value::String(at.file.clone()),
+            Value::Int64(i64::try_from(at.pos).unwrap_or(i64::MAX)),
+            Value::Int32(i32::try_from(at.row).unwrap_or(i32::MAX)),
+            at.thread.map_or(Value::Null, |t| Value::Int64(i64::from(t))),
+            at.query.clone().map_or(Value::Null, Value::String),
+        ])
+    }
+
+    /// A change event for `table`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn change(
+        &self,
+        table: &Captured,
+        op: Op,
+        key: Option<Value>,
+        before: Option<Value>,
+        after: Option<Value>,
+        at: &Position,
+        tx_block: Option<Value>,
+        offset: String,
+    ) -> SourceRecord {
+        let source = self.source_value(&table.id.database, Some(&table.id.table), at);
+        let now_ns = envelope::now_ns();
+        let value = envelope::value(op, before, after, source, tx_block, now_ns);
+        let mut record = SourceRecord::new(&table.topic, &self.partition, offset)
+            .value(Some(table.envelope.clone()), value)
+            .timestamp(now_ns / 1_000_000);
+        if let (Some(schema), Some(key)) = (&table.key_schema, key) {
+            record = record.key(Some(schema.clone()), key);
+        }
+        record
+    }
+
+    /// The tombstone after a delete: same key, null value.
+    pub fn tombstone(&self, table: &Captured, key: Option<Value>, offset: String) -> SourceRecord {
+        let mut record = SourceRecord::new(&table.topic, &self.partition, offset);
+        if let (Some(schema), Some(key)) = (&table.key_schema, key) {
+            record = record.key(Some(schema.clone()), key);
+        }
+        record
+    }
+
+    /// A truncate event: no key, no before/after.
+    pub fn truncate(&self, table: &Captured, at: &Position, tx_block: Option<Value>, offset: String) -> SourceRecord {
+        let source = self.source_value(&table.id.database, Some(&table.id.table), at);
+        let now_ns = envelope::now_ns();
+        let value = envelope::value(Op::Truncate, None, None, source, tx_block, now_ns);
+        SourceRecord::new(&table.topic, &self.partition, offset)
+            .value(Some(table.envelope.clone()), value)
+            .timestamp(now_ns / 1_000_000)
+    }
+
+    /// A schema change event on `<topic.prefix>`: the DDL and what it did
+    /// to each table (`tableChanges`).
+    pub fn schema_change(
+        &self,
+        db: &str,
+        table: Option<&str>,
+        ddl: &str,
+        table_changes: Vec<Value>,
+        at: &Position,
+        offset: String,
+    ) -> SourceRecord {
+        let now_ms = envelope::now_ns() / 1_000_000;
+        let value = crate::changes::value(self.source_value(db, table, at), now_ms, db, ddl, table_changes);
+        SourceRecord::new(&self.prefix, &self.partition, offset)
+            .key(Some(self.schema_change_key.clone()), crate::changes::key(db))
+            .value(Some(self.schema_change_value.clone()), value)
+            .timestamp(now_ms)
+    }
+
+    /// A transaction BEGIN or END record.
+    pub fn transaction(&self, topic: &str, key: Value, value: Value, offset: String) -> SourceRecord {
+        SourceRecord::new(topic, &self.partition, offset)
+            .key(Some(self.tx.key.clone()), key)
+            .value(Some(self.tx.value.clone()), value)
+            .timestamp(envelope::now_ns() / 1_000_000)
+    }
+
+    /// A heartbeat carrying `offset`.
+    pub fn heartbeat(&self, topic: &str, offset: String) -> SourceRecord {
+        let now_ms = envelope::now_ns() / 1_000_000;
+        let (key, value) = heartbeat::Schemas::values(&self.prefix, now_ms);
+        SourceRecord::new(topic, &self.partition, offset)
+            .key(Some(self.heartbeat.key.clone()), key)
+            .value(Some(self.heartbeat.value.clone()), value)
+            .timestamp(now_ms)
+    }
+}

@@ -1,0 +1,195 @@
+//! The initial snapshot: every captured table read inside one
+//! `START TRANSACTION WITH CONSISTENT SNAPSHOT`, opened while the global
+//! read lock held the binlog still, so streaming from the binlog position
+//! read under that lock continues exactly where the snapshot's view ends.
+//!
+//! Rows stream from the server (the text protocol sends them one by one),
+//! a batch per poll, so a table of any size takes bounded memory. The last
+//! row read is held back until the next one is known, which is how
+//! `source.snapshot` can say `last` (of the table, of the snapshot).
+
+use weir_debezium::envelope::Op;
+use weir_debezium::source::SnapshotMarker;
+use weir_sdk::{ConnectorError, SourceRecord};
+
+use crate::cell::Cell;
+use crate::events::{Emitter, Position};
+use crate::offsets::Offset;
+use crate::tables::Captured;
+use crate::types::{self, Modes};
+use crate::wire::{MyConn, ident};
+
+/// Where the snapshot's consistent view sits in the binlog.
+#[derive(Debug, Clone, Default)]
+pub struct Point {
+    /// Binlog file.
+    pub file: String,
+    /// Position in it.
+    pub pos: u64,
+    /// GTID set executed at that point, if GTIDs are in use.
+    pub gtids: Option<String>,
+}
+
+/// A row read but not yet emitted.
+struct Held {
+    table: usize,
+    row: Vec<Cell>,
+    first_in_snapshot: bool,
+    first_in_table: bool,
+    last_in_table: bool,
+}
+
+/// A snapshot in progress on the query connection (which holds the
+/// snapshot transaction until the snapshot completes).
+pub struct Snapshot {
+    tables: Vec<Captured>,
+    current: usize,
+    reading: bool,
+    rows_in_table: u64,
+    emitted_any: bool,
+    held: Option<Held>,
+    /// The binlog position streaming continues from.
+    pub point: Point,
+    ts_us: i64,
+    batch: usize,
+}
+
+impl Snapshot {
+    /// Starts reading `tables` in the transaction already open on the connection.
+    pub fn new(tables: Vec<Captured>, point: Point, batch: usize) -> Self {
+        Self {
+            tables,
+            current: 0,
+            reading: false,
+            rows_in_table: 0,
+            emitted_any: false,
+            held: None,
+            point,
+            ts_us: weir_debezium::envelope::now_ns() / 1000,
+            batch: batch.max(1),
+        }
+    }
+
+    /// Whether there are no tables to read (a schema-only snapshot).
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty()
+    }
+
+    /// Reads up to one batch of rows; returns the records and whether the
+    /// snapshot is complete (the transaction is then committed).
+    pub fn read(
+        &mut self,
+        conn: &mut MyConn,
+        emitter: &Emitter,
+        modes: &Modes,
+    ) -> Result<(Vec<SourceRecord>, bool), ConnectorError> {
+        let mut out = Vec::new();
+        while self.current < self.tables.len() {
+            if !self.reading {
+                let table = &self.tables[self.current];
+                conn.start_query(&format!("SELECT * FROM {}.{}", ident(&table.id.database), ident(&table.id.table)))?;
+                self.reading = true;
+                self.rows_in_table = 0;
+                crate::log_info(&format!("Snapshot: reading table {}", table.id));
+            }
+            let mut n = 0;
+            while n < self.batch {
+                let Some(row) = conn.next_row()? else {
+                    self.reading = false;
+                    break;
+                };
+                let table = &self.tables[self.current];
+                let columns = table.columns();
+                let mut cells = Vec::with_capacity(columns.len());
+                for (i, col) in columns.iter().enumerate() {
+                    cells.push(match row.get(i) {
+                        None => Cell::Null,
+                        Some(text) => types::text_cell(col, text)
+                            .map_err(|e| ConnectorError::fatal(format!("snapshot of {}: {e}", table.id)))?,
+                    });
+                }
+                self.push(cells, emitter, modes, &mut out)?;
+                n += 1;
+            }
+            if self.reading {
+                return Ok((out, false));
+            }
+            if let Some(h) = self.held.as_mut().filter(|h| h.table == self.current) {
+                h.last_in_table = true;
+            }
+            crate::log_info(&format!("Snapshot: {} rows from {}", self.rows_in_table, self.tables[self.current].id));
+            self.current += 1;
+            if !out.is_empty() {
+                return Ok((out, false));
+            }
+        }
+        if let Some(h) = self.held.take() {
+            out.push(self.record(h, true, emitter, modes)?);
+        }
+        conn.execute("COMMIT")?;
+        Ok((out, true))
+    }
+
+    fn push(
+        &mut self,
+        row: Vec<Cell>,
+        emitter: &Emitter,
+        modes: &Modes,
+        out: &mut Vec<SourceRecord>,
+    ) -> Result<(), ConnectorError> {
+        if let Some(h) = self.held.take() {
+            out.push(self.record(h, false, emitter, modes)?);
+        }
+        self.held = Some(Held {
+            table: self.current,
+            row,
+            first_in_snapshot: !self.emitted_any,
+            first_in_table: self.rows_in_table == 0,
+            last_in_table: false,
+        });
+        self.emitted_any = true;
+        self.rows_in_table += 1;
+        Ok(())
+    }
+
+    /// The offset snapshot records carry: the consistent point, marked as
+    /// an unfinished snapshot until the last record.
+    pub fn offset(&self, last: bool) -> Offset {
+        Offset {
+            file: self.point.file.clone(),
+            pos: self.point.pos,
+            gtids: self.point.gtids.clone(),
+            ts_sec: Some(self.ts_us.div_euclid(1_000_000)),
+            snapshot: (!last).then(|| "INITIAL".to_string()),
+            ..Offset::default()
+        }
+    }
+
+    /// The `source` position of snapshot records.
+    pub fn position(&self, marker: SnapshotMarker) -> Position {
+        Position {
+            ts_us: self.ts_us,
+            file: self.point.file.clone(),
+            pos: self.point.pos,
+            gtid: None,
+            snapshot: marker,
+            ..Position::default()
+        }
+    }
+
+    fn record(
+        &self,
+        h: Held,
+        last_in_snapshot: bool,
+        emitter: &Emitter,
+        modes: &Modes,
+    ) -> Result<SourceRecord, ConnectorError> {
+        let table = &self.tables[h.table];
+        let marker = SnapshotMarker::resolve(h.first_in_snapshot, last_in_snapshot, h.first_in_table, h.last_in_table);
+        let at = self.position(marker);
+        let key = table.key(&h.row, modes, true)?;
+        let after = table.row(&h.row, modes, true)?;
+        let offset = self.offset(last_in_snapshot).to_json();
+        Ok(emitter.change(table, Op::Read, key, None, Some(after), &at, None, offset))
+    }
+}

@@ -1,0 +1,407 @@
+//! The task: decides whether to snapshot (schema and data), runs the
+//! snapshot, then streams the binlog; reconnects with backoff when the
+//! server goes away.
+
+use std::time::{Duration, Instant};
+
+use weir_debezium::backoff::Backoff;
+use weir_sdk::{CommittedOffset, ConnectorError, SourceRecord, SourceTask};
+
+use crate::catalog::{Catalog, TableDef};
+use crate::config::{LockingMode, MyConfig, SnapshotMode};
+use crate::error::{ER_BINLOG_READ, MyError};
+use crate::events::Emitter;
+use crate::history::{BinlogPos, Entry, History};
+use crate::offsets::{self, Offset};
+use crate::snapshot::{Point, Snapshot};
+use crate::stream::{Context, Schemas, Stream};
+use crate::tables::Captured;
+use crate::wire::{MyConn, ident};
+
+/// Databases that hold the server's own state, never captured.
+const SYSTEM_DATABASES: &[&str] = &["mysql", "information_schema", "performance_schema", "sys"];
+
+enum Phase {
+    /// Schema change records of the snapshot, then its rows.
+    Snapshot {
+        pending: Vec<SourceRecord>,
+        snapshot: Box<Snapshot>,
+    },
+    Streaming(Box<Stream>),
+    /// `initial_only` finished: nothing more to do.
+    Done,
+    /// The server went away; try again when the backoff says.
+    Reconnect(Backoff),
+}
+
+/// A running MySQL/MariaDB task.
+pub struct MyTask {
+    config: MyConfig,
+    emitter: Emitter,
+    query: Option<MyConn>,
+    schemas: Schemas,
+    phase: Phase,
+    /// The offset of the last record handed to the worker.
+    last_offset: Option<Offset>,
+    next_heartbeat: Option<Instant>,
+}
+
+fn log(msg: &str) {
+    crate::log_info(msg);
+}
+
+impl MyTask {
+    /// Opens the task: connects and plans from the committed offset.
+    pub fn open(config: MyConfig) -> Result<Self, ConnectorError> {
+        let partition = offsets::partition(config.common.topics.prefix());
+        let committed = match weir_sdk::host::committed_offset(&partition) {
+            None => None,
+            Some(text) => Some(
+                Offset::parse(&text)
+                    .map_err(|e| ConnectorError::fatal(format!("the committed offset {text} cannot be used: {e}")))?,
+            ),
+        };
+        let emitter = Emitter::new(config.flavor, config.common.topics.prefix(), partition);
+        let heartbeat = (config.common.heartbeat_interval_ms > 0)
+            .then(|| Instant::now() + Duration::from_millis(config.common.heartbeat_interval_ms));
+        let mut task = Self {
+            config,
+            emitter,
+            query: None,
+            schemas: Schemas::default(),
+            phase: Phase::Done,
+            last_offset: committed,
+            next_heartbeat: heartbeat,
+        };
+        task.phase = match task.plan() {
+            Ok(phase) => phase,
+            Err(e) if e.is_transient() => {
+                weir_sdk::host::warn(&format!("{} not ready ({e}); retrying", task.server()));
+                task.query = None;
+                Phase::Reconnect(Backoff::start())
+            }
+            Err(e) => return Err(e.into()),
+        };
+        Ok(task)
+    }
+
+    fn server(&self) -> &'static str {
+        match self.config.flavor {
+            crate::config::Flavor::MySql => "MySQL",
+            crate::config::Flavor::MariaDb => "MariaDB",
+        }
+    }
+
+    fn query(&mut self) -> Result<&mut MyConn, MyError> {
+        if self.query.is_none() {
+            let mut conn = MyConn::connect(&self.config.connect)?;
+            // TIMESTAMP columns read as UTC, as the binlog stores them, and
+            // text in each column's own character set, as the binlog has it.
+            conn.execute("SET SESSION time_zone = '+00:00', character_set_results = NULL")?;
+            self.query = Some(conn);
+        }
+        self.query.as_mut().ok_or(MyError::Closed)
+    }
+
+    /// Decides what to do from the last known offset.
+    fn plan(&mut self) -> Result<Phase, MyError> {
+        let offset = self.last_offset.clone();
+        let unfinished = offset.as_ref().is_some_and(Offset::snapshot_in_progress);
+        let mode = self.config.snapshot_mode;
+        let available = match offset.as_ref() {
+            Some(o) if !unfinished => self.binlog_available(&o.file)?,
+            _ => false,
+        };
+        let data = match mode {
+            SnapshotMode::Always => true,
+            SnapshotMode::Initial | SnapshotMode::InitialOnly => offset.is_none() || unfinished,
+            SnapshotMode::WhenNeeded => offset.is_none() || unfinished || !available,
+            SnapshotMode::NoData | SnapshotMode::Recovery | SnapshotMode::Never => false,
+        };
+        if !data && mode == SnapshotMode::InitialOnly {
+            log("snapshot.mode=initial_only and the snapshot is complete: nothing to stream");
+            return Ok(Phase::Done);
+        }
+        let resume = offset.filter(|o| !o.snapshot_in_progress());
+        if !data && let Some(o) = &resume {
+            if !available {
+                return Err(MyError::Server {
+                    code: ER_BINLOG_READ,
+                    state: "HY000".into(),
+                    message: format!(
+                        "the binlog file {} of the committed offset is no longer on the server (purged?); \
+                         set snapshot.mode=when_needed to take a new snapshot, or reset the connector's offsets",
+                        o.file
+                    ),
+                });
+            }
+            let mut catalog = Catalog::default();
+            let at = BinlogPos { file: o.file.clone(), pos: o.pos };
+            let history = History::open(&mut catalog, Some(&at));
+            if mode != SnapshotMode::Recovery && !catalog.tables.is_empty() {
+                self.schemas = Schemas::new(catalog, history);
+                return Ok(Phase::Streaming(Box::new(Stream::open(&self.config, o)?)));
+            }
+            // No history (recovery mode, or offsets set through the
+            // REST API): rebuild it from the tables as they are now.
+            log("Rebuilding the schema history from the current table definitions");
+            let (pending, _) = self.read_schema(false)?;
+            drop(pending);
+            if let Some(q) = self.query.as_mut() {
+                q.execute("UNLOCK TABLES; COMMIT")?;
+            }
+            return Ok(Phase::Streaming(Box::new(Stream::open(&self.config, o)?)));
+        }
+        // A snapshot: of the schema only (no_data, recovery and never
+        // without an offset), or of schema and data.
+        let (pending, point) = self.read_schema(data)?;
+        let tables: Vec<Captured> = self
+            .schemas
+            .catalog
+            .tables
+            .values()
+            .filter(|def| self.config.captures(&def.id))
+            .map(|def| Captured::new(def, &self.config, &self.config.common.topics, &self.emitter.source))
+            .collect();
+        let batch = self.config.common.max_batch_size;
+        let tables = if data { tables } else { Vec::new() };
+        let snapshot = Snapshot::new(tables, point, batch);
+        Ok(Phase::Snapshot { pending, snapshot: Box::new(snapshot) })
+    }
+
+    /// Whether `file` is still among the server's binlogs.
+    fn binlog_available(&mut self, file: &str) -> Result<bool, MyError> {
+        let logs = self.query()?.query("SHOW BINARY LOGS")?;
+        Ok(logs.iter().flat_map(|r| r.rows.iter()).any(|row| row.get(0) == Some(file.as_bytes())))
+    }
+
+    /// Locks, opens the consistent-snapshot transaction, reads the binlog
+    /// position and every table definition into a fresh history, and (in
+    /// `minimal` mode) unlocks. Returns the schema change records and the
+    /// consistent point; the transaction stays open for the data.
+    fn read_schema(&mut self, data: bool) -> Result<(Vec<SourceRecord>, Point), MyError> {
+        let locking = self.config.locking;
+        let db_filter = self.config.databases.clone();
+        let mariadb = self.query()?.is_mariadb();
+        let conn = self.query()?;
+        let locked = if locking == LockingMode::None {
+            false
+        } else {
+            match conn.execute("FLUSH TABLES WITH READ LOCK") {
+                Ok(()) => true,
+                // MariaDB reports the snapshot's binlog position without
+                // a lock; MySQL needs it for an exact hand-off.
+                Err(e) if mariadb && e.code() == Some(1227) => {
+                    weir_sdk::host::warn(&format!("no global read lock ({e}); relying on the consistent snapshot"));
+                    false
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")?;
+        conn.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")?;
+        let point = if mariadb {
+            // Consistent with the transaction's view, lock or not.
+            let status = conn.query("SHOW STATUS LIKE 'binlog_snapshot_%'")?;
+            let mut file = String::new();
+            let mut pos = 0;
+            for row in status.iter().flat_map(|r| r.rows.iter()) {
+                match row.text(0).as_deref() {
+                    Some("Binlog_snapshot_file") => file = row.text(1).unwrap_or_default(),
+                    Some("Binlog_snapshot_position") => pos = row.text(1).and_then(|p| p.parse().ok()).unwrap_or(0),
+                    _ => {}
+                }
+            }
+            let gtids = conn.query_value("SELECT @@global.gtid_binlog_pos")?.filter(|g| !g.is_empty());
+            Point { file, pos, gtids }
+        } else {
+            let status = conn.query("SHOW MASTER STATUS")?;
+            let row = status.iter().find_map(|r| r.rows.first());
+            Point {
+                file: row.and_then(|r| r.text(0)).unwrap_or_default(),
+                pos: row.and_then(|r| r.text(1)).and_then(|p| p.parse().ok()).unwrap_or(0),
+                gtids: row.and_then(|r| r.text(4)).map(|g| g.replace(['\n', '\r'], "")).filter(|g| !g.is_empty()),
+            }
+        };
+        if point.file.is_empty() {
+            return Err(MyError::Protocol(
+                "the server reports no binlog position: is log_bin enabled (log-bin in the server's configuration)?"
+                    .into(),
+            ));
+        }
+        log(&format!("Snapshot consistent point {}:{}", point.file, point.pos));
+        let mut catalog = Catalog::default();
+        let mut history = History::default();
+        history.clear();
+        let mut statements = Vec::new();
+        let databases = conn.query("SHOW DATABASES")?;
+        let names: Vec<String> = databases.iter().flat_map(|r| r.rows.iter()).filter_map(|r| r.text(0)).collect();
+        for db in names {
+            if SYSTEM_DATABASES.contains(&db.to_ascii_lowercase().as_str()) || !db_filter.accepts(&db) {
+                continue;
+            }
+            let create_db = conn.query(&format!("SHOW CREATE DATABASE {}", ident(&db)))?;
+            if let Some(sql) = create_db.iter().find_map(|r| r.rows.first()).and_then(|r| r.text(1)) {
+                statements.push((db.clone(), sql, None));
+            }
+            let tables =
+                conn.query(&format!("SHOW FULL TABLES FROM {} WHERE Table_type = 'BASE TABLE'", ident(&db)))?;
+            let names: Vec<String> = tables.iter().flat_map(|r| r.rows.iter()).filter_map(|r| r.text(0)).collect();
+            for table in names {
+                let create = conn.query(&format!("SHOW CREATE TABLE {}.{}", ident(&db), ident(&table)))?;
+                if let Some(sql) = create.iter().find_map(|r| r.rows.first()).and_then(|r| r.text(1)) {
+                    statements.push((db.clone(), sql, Some(table)));
+                }
+            }
+        }
+        if locked && locking == LockingMode::Minimal {
+            conn.execute("UNLOCK TABLES")?;
+        }
+        let snapshot_point = Snapshot::new(Vec::new(), point.clone(), 1);
+        let mut pending = Vec::new();
+        for (db, sql, table) in statements {
+            let entry = Entry {
+                at: BinlogPos { file: point.file.clone(), pos: point.pos },
+                db: db.clone(),
+                ddl: sql.clone(),
+                snapshot: true,
+            };
+            if let Err(e) = history.apply(&mut catalog, &entry) {
+                weir_sdk::host::warn(&format!("snapshot: cannot parse `{sql}`: {e}"));
+                continue;
+            }
+            let Some(table) = table else { continue };
+            let id = crate::catalog::TableId::new(db.clone(), table.clone());
+            if !self.config.include_schema_changes || !self.config.captures(&id) {
+                continue;
+            }
+            let def: Option<&TableDef> = catalog.table(&id);
+            let changes = def.map(|d| vec![crate::changes::table_change("CREATE", d)]).unwrap_or_default();
+            let at = snapshot_point.position(weir_debezium::source::SnapshotMarker::True);
+            let offset = snapshot_point.offset(false).to_json();
+            pending.push(self.emitter.schema_change(&db, Some(&table), &sql, changes, &at, offset));
+        }
+        if !data && let Some(q) = self.query.as_mut() {
+            q.execute("COMMIT")?;
+        }
+        self.schemas = Schemas::new(catalog, history);
+        Ok((pending, point))
+    }
+
+    fn step(&mut self, deadline: Instant, out: &mut Vec<SourceRecord>) -> Result<(), ConnectorError> {
+        match &mut self.phase {
+            Phase::Done => {
+                std::thread::sleep(deadline.saturating_duration_since(Instant::now()).min(Duration::from_millis(500)));
+                Ok(())
+            }
+            Phase::Reconnect(backoff) => {
+                if !backoff.wait(deadline) {
+                    return Ok(());
+                }
+                let backoff = *backoff;
+                self.query = None;
+                match self.plan() {
+                    Ok(phase) => {
+                        log(&format!("Reconnected to {}", self.server()));
+                        self.phase = phase;
+                        Ok(())
+                    }
+                    Err(e) if e.is_transient() => {
+                        let next = backoff.next();
+                        weir_sdk::host::warn(&format!(
+                            "{} still unavailable ({e}); retrying in {} ms",
+                            self.server(),
+                            next.delay().as_millis()
+                        ));
+                        self.phase = Phase::Reconnect(next);
+                        Ok(())
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Phase::Snapshot { pending, snapshot } => {
+                if !pending.is_empty() {
+                    let n = pending.len().min(self.config.common.max_batch_size);
+                    out.extend(pending.drain(..n));
+                    return Ok(());
+                }
+                let conn = self.query.as_mut().ok_or_else(|| ConnectorError::retriable("query connection lost"))?;
+                let (records, done) = if snapshot.is_empty() {
+                    (Vec::new(), true)
+                } else {
+                    snapshot.read(conn, &self.emitter, &self.config.modes)?
+                };
+                out.extend(records);
+                if done {
+                    self.finish_snapshot()?;
+                }
+                Ok(())
+            }
+            Phase::Streaming(stream) => {
+                let mut ctx = Context { config: &self.config, emitter: &self.emitter, schemas: &mut self.schemas };
+                let records = stream.poll(deadline, self.config.common.max_batch_size, &mut ctx)?;
+                out.extend(records);
+                Ok(())
+            }
+        }
+    }
+
+    fn finish_snapshot(&mut self) -> Result<(), ConnectorError> {
+        let Phase::Snapshot { snapshot, .. } = std::mem::replace(&mut self.phase, Phase::Done) else {
+            return Ok(());
+        };
+        let point = snapshot.point.clone();
+        log(&format!("Snapshot complete; streaming continues from {}:{}", point.file, point.pos));
+        if self.config.snapshot_mode == SnapshotMode::InitialOnly {
+            return Ok(());
+        }
+        let from = snapshot.offset(true);
+        self.last_offset = Some(from.clone());
+        self.phase = Phase::Streaming(Box::new(Stream::open(&self.config, &from)?));
+        Ok(())
+    }
+
+    fn heartbeat(&mut self, out: &mut Vec<SourceRecord>) {
+        let Some(at) = self.next_heartbeat else { return };
+        if Instant::now() < at {
+            return;
+        }
+        self.next_heartbeat = Some(Instant::now() + Duration::from_millis(self.config.common.heartbeat_interval_ms));
+        if let Phase::Streaming(stream) = &self.phase {
+            let topic = self.config.common.topics.heartbeat();
+            out.push(self.emitter.heartbeat(&topic, stream.idle_offset().to_json()));
+        }
+    }
+}
+
+impl SourceTask for MyTask {
+    fn poll(&mut self, deadline: Instant) -> Result<Vec<SourceRecord>, ConnectorError> {
+        let mut out = Vec::new();
+        match self.step(deadline, &mut out) {
+            Ok(()) => {}
+            Err(ConnectorError::Retriable(m)) => {
+                // Records read before the failure are kept: their offsets
+                // are exact, and the plan resumes after them.
+                weir_sdk::host::warn(&format!("Lost the {} connection ({m}); reconnecting", self.server()));
+                self.query = None;
+                self.phase = Phase::Reconnect(Backoff::start());
+            }
+            Err(e) => return Err(e),
+        }
+        if let Some(last) = out.last().and_then(|r| Offset::parse(&r.source_offset).ok()) {
+            self.last_offset = Some(last);
+        }
+        self.heartbeat(&mut out);
+        Ok(out)
+    }
+
+    fn commit(&mut self, _offsets: &[CommittedOffset]) -> Result<(), ConnectorError> {
+        // The binlog needs no acknowledgement: the server keeps it by time.
+        Ok(())
+    }
+
+    fn close(&mut self) {
+        self.phase = Phase::Done;
+        self.query = None;
+    }
+}
