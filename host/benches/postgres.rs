@@ -9,6 +9,8 @@
 //! - snapshot: rows/s vs `COPY (SELECT …) TO STDOUT` to /dev/null;
 //! - the worker's peak RSS while streaming one connector.
 
+#[path = "../tests/support/certs.rs"]
+mod certs;
 #[path = "../tests/support/postgres.rs"]
 mod postgres;
 #[path = "../tests/support/worker.rs"]
