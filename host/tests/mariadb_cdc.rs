@@ -448,3 +448,58 @@ fn tls_and_validation_report_problems_on_their_keys() {
     db.sql("INSERT INTO shop.t VALUES (2)");
     w.wait_records("tls", "v.shop.t", 2);
 }
+
+#[test]
+fn transaction_metadata_heartbeats_and_schema_changes() {
+    let db = MariaDb::start();
+    db.sql("CREATE TABLE shop.a (id INT PRIMARY KEY); CREATE TABLE shop.b (id INT PRIMARY KEY)");
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(dir.path());
+    w.create("tx", config(&db, "tx", json!({"provide.transaction.metadata": "true", "heartbeat.interval.ms": "300"})));
+    w.wait_for("the task", WAIT, |w| w.task0("tx").0 == "RUNNING");
+    db.sql("BEGIN; INSERT INTO shop.a VALUES (1), (2); INSERT INTO shop.b VALUES (1); COMMIT");
+    w.wait_records("tx", "tx.transaction", 2);
+    let markers = w.payloads("tx.transaction");
+    assert_eq!(markers[0]["status"], "BEGIN");
+    let id = markers[0]["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("0-1-"), "a MariaDB GTID names the transaction: {id}");
+    assert_eq!(markers[1]["status"], "END");
+    assert_eq!(markers[1]["id"], id.as_str());
+    assert_eq!(markers[1]["event_count"], 3);
+    assert_eq!(
+        markers[1]["data_collections"],
+        json!([{"data_collection": "shop.a", "event_count": 2}, {"data_collection": "shop.b", "event_count": 1}])
+    );
+    let a = w.payloads("tx.shop.a");
+    assert_eq!(a[1]["transaction"], json!({"id": id, "total_order": 2, "data_collection_order": 2}));
+    assert_eq!(a[1]["source"]["gtid"], id.as_str());
+    assert_eq!(a[1]["source"]["row"], 1, "the second row of a two-row event");
+
+    // Heartbeats while idle, carrying the offset past the transaction.
+    w.wait_for("heartbeats", WAIT, |w| w.topic_len("__debezium-heartbeat.tx") >= 2);
+    let beat = w.events("__debezium-heartbeat.tx").pop().unwrap();
+    assert_eq!(beat.0.unwrap()["payload"], json!({"serverName": "tx"}));
+
+    // DDL mid-stream: a schema change event with the statement and the
+    // table's new definition; a rename is an ALTER of the new name.
+    db.sql("ALTER TABLE shop.a ADD COLUMN note VARCHAR(20) DEFAULT 'n'");
+    db.sql("RENAME TABLE shop.b TO shop.c");
+    db.sql("DROP TABLE shop.c");
+    w.wait_for("schema changes", WAIT, |w| {
+        w.payloads("tx").iter().filter(|c| c["source"]["snapshot"] == "false").count() >= 3
+    });
+    let changes: Vec<Value> = w.payloads("tx").into_iter().filter(|c| c["source"]["snapshot"] == "false").collect();
+    assert_eq!(changes[0]["ddl"], "ALTER TABLE shop.a ADD COLUMN note VARCHAR(20) DEFAULT 'n'");
+    assert_eq!(changes[0]["tableChanges"][0]["type"], "ALTER");
+    let columns = &changes[0]["tableChanges"][0]["table"]["columns"];
+    assert_eq!(columns[1]["name"], "note");
+    assert_eq!(columns[1]["typeName"], "VARCHAR");
+    assert_eq!(columns[1]["length"], 20);
+    assert_eq!(changes[1]["tableChanges"][0]["type"], "ALTER");
+    assert_eq!(changes[1]["tableChanges"][0]["id"], "\"shop\".\"c\"");
+    assert_eq!(changes[2]["tableChanges"][0]["type"], "DROP");
+    db.sql("INSERT INTO shop.a VALUES (3, 'x')");
+    w.wait_for("the row after the DDL", WAIT, |w| w.payloads("tx.shop.a").iter().any(|p| p["after"]["id"] == 3));
+    let last = w.payloads("tx.shop.a").into_iter().find(|p| p["after"]["id"] == 3).unwrap();
+    assert_eq!(last["after"], json!({"id": 3, "note": "x"}));
+}
