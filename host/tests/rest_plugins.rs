@@ -15,7 +15,9 @@ fn plugins_are_listed_described_and_validate_configs() {
     assert_eq!(
         connectors,
         json!([{"class": "io.confluent.kafka.connect.datagen.DatagenConnector", "type": "source", "version": "0.1.0"},
+               {"class": "io.debezium.connector.mariadb.MariaDbConnector", "type": "source", "version": "3.1.3.Final"},
                {"class": "io.debezium.connector.mongodb.MongoDbConnector", "type": "source", "version": "3.1.3.Final"},
+               {"class": "io.debezium.connector.mysql.MySqlConnector", "type": "source", "version": "3.1.3.Final"},
                {"class": "io.debezium.connector.postgresql.PostgresConnector", "type": "source", "version": "3.1.3.Final"}])
     );
     let (_, all) = w.get("/connector-plugins?connectorsOnly=false");

@@ -54,13 +54,17 @@ fn a_restart_reuses_the_compile_cache_and_sigterm_exits_cleanly() {
         .flatten()
         .map(|e| (e.path(), e.metadata().unwrap().modified().unwrap()))
         .collect();
-    assert_eq!(entries.len(), 4, "one cache entry per component (datagen, postgres, mongodb, minimal): {entries:?}");
+    assert_eq!(
+        entries.len(),
+        5,
+        "one cache entry per component (datagen, postgres, mongodb, mysql, minimal): {entries:?}"
+    );
 
     let second = Worker::start(&dir.path().join("w"), &props);
     let log = second.log();
     assert_eq!(
         log.matches("compiled component loaded from cache").count(),
-        4,
+        5,
         "every component should load from cache:\n{log}"
     );
     for (path, modified) in entries {
