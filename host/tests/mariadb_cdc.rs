@@ -503,3 +503,56 @@ fn transaction_metadata_heartbeats_and_schema_changes() {
     let last = w.payloads("tx.shop.a").into_iter().find(|p| p["after"]["id"] == 3).unwrap();
     assert_eq!(last["after"], json!({"id": 3, "note": "x"}));
 }
+
+#[test]
+fn an_empty_snapshot_completes_and_a_purged_binlog_takes_a_new_one() {
+    let db = MariaDb::start();
+    db.sql("CREATE TABLE shop.e (id INT PRIMARY KEY)");
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(dir.path());
+    w.create("e", config(&db, "e", json!({"snapshot.mode": "when_needed", "include.query": "true"})));
+    // The snapshot reads no row: its schema change event carries the
+    // completed offset, so a restart streams instead of snapshotting again.
+    w.wait_for("the completed snapshot offset", WAIT, |w| {
+        let (_, o) = w.get("/connectors/e/offsets");
+        o["offsets"][0]["offset"]["file"].is_string() && o["offsets"][0]["offset"].get("snapshot").is_none()
+    });
+    assert_eq!(w.topic_len("e"), 1, "one schema change event: {:?}", w.payloads("e"));
+    let (code, _) = w.post_empty("/connectors/e/restart?includeTasks=true");
+    assert_eq!(code, 202);
+    w.wait_for("the restarted task", WAIT, |w| w.task0("e").0 == "RUNNING");
+    db.sql("INSERT INTO shop.e VALUES (1)");
+    w.wait_records("e", "e.shop.e", 1);
+    assert_eq!(w.topic_len("e"), 1, "no second snapshot after the restart");
+    let first = w.payloads("e.shop.e").remove(0);
+    assert_eq!(first["op"], "c");
+    // include.query: MariaDB's annotate-rows event gives the statement.
+    assert_eq!(first["source"]["query"], "INSERT INTO shop.e VALUES (1)");
+
+    // The binlog under the offset is purged while the connector is
+    // stopped: when_needed takes a new snapshot.
+    let (code, _) = w.put("/connectors/e/stop", None);
+    assert_eq!(code, 204);
+    w.wait_for("the connector to stop", WAIT, |w| w.status("e")["connector"]["state"] == "STOPPED");
+    db.sql("INSERT INTO shop.e VALUES (2)");
+    db.sql("FLUSH BINARY LOGS");
+    let current = db.sql("SHOW MASTER STATUS");
+    let current = current.split('\t').next().unwrap();
+    // The server keeps a file a replica's dump thread still reads; the
+    // stopped connector's thread ends when the server notices.
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        db.sql(&format!("PURGE BINARY LOGS TO '{current}'"));
+        if db.sql("SHOW BINARY LOGS").lines().count() == 1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the old binlog was never purged");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (code, _) = w.put("/connectors/e/resume", None);
+    assert_eq!(code, 202);
+    w.wait_for("the new snapshot", WAIT, |w| w.payloads("e.shop.e").iter().filter(|p| p["op"] == "r").count() == 2);
+    let reads: Vec<Value> =
+        w.payloads("e.shop.e").iter().filter(|p| p["op"] == "r").map(|p| p["after"]["id"].clone()).collect();
+    assert_eq!(reads, vec![json!(1), json!(2)]);
+}

@@ -353,4 +353,50 @@ fn validation_reports_connection_problems_on_the_connection_string() {
     let wrong_set = s.uri_with_credentials("weir", "secret").replace("replicaSet=rs0", "replicaSet=other");
     let errors = validate(config(&s, "v", json!({"mongodb.connection.string": wrong_set})));
     assert!(errors.contains("belongs to replica set rs0"), "{errors}");
+    // A standalone server (no setName in its hello reply) has no change streams.
+    let standalone = MongoServer::start(ServerConfig::default().replica_set("").user(User::new("weir", "secret")))
+        .expect("test server starts");
+    let uri = format!("mongodb://weir:secret@127.0.0.1:{}/", standalone.port());
+    let errors = validate(config(&s, "v", json!({"mongodb.connection.string": uri})));
+    assert!(errors.contains("is not a replica set member"), "{errors}");
+}
+
+#[test]
+fn heartbeats_and_offsets_altered_through_rest() {
+    let s = server(vec![], 10_000);
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(dir.path());
+    w.create("hb", config(&s, "hb", json!({"heartbeat.interval.ms": "300", "snapshot.mode": "no_data"})));
+    w.wait_for("the task", WAIT, |w| w.task0("hb").0 == "RUNNING");
+    run(&s, "db", doc! {"insert": "c", "documents": [{"_id": 1}]});
+    w.wait_records("hb", "hb.db.c", 1);
+    // Heartbeats while idle carry the stream's position.
+    w.wait_for("heartbeats", WAIT, |w| w.topic_len("__debezium-heartbeat.hb") >= 2);
+    let (key, _) = w.events("__debezium-heartbeat.hb").pop().unwrap();
+    assert_eq!(key.unwrap()["payload"], json!({"serverName": "hb"}));
+
+    // Moved back through the REST API to the position after the first
+    // insert: the two later inserts are read again.
+    w.wait_for("the insert's offset", WAIT, |w| {
+        let (_, o) = w.get("/connectors/hb/offsets");
+        o["offsets"][0]["offset"]["resume_token"].is_string()
+    });
+    let (_, o) = w.get("/connectors/hb/offsets");
+    let after_first = o["offsets"][0]["offset"].clone();
+    run(&s, "db", doc! {"insert": "c", "documents": [{"_id": 2}]});
+    run(&s, "db", doc! {"insert": "c", "documents": [{"_id": 3}]});
+    w.wait_records("hb", "hb.db.c", 3);
+    let (code, _) = w.put("/connectors/hb/stop", None);
+    assert_eq!(code, 204);
+    w.wait_for("the connector to stop", WAIT, |w| w.status("hb")["connector"]["state"] == "STOPPED");
+    let (code, body) = w.patch(
+        "/connectors/hb/offsets",
+        &json!({"offsets": [{"partition": {"server_id": "hb"}, "offset": after_first}]}),
+    );
+    assert_eq!(code, 200, "{body}");
+    let (code, _) = w.put("/connectors/hb/resume", None);
+    assert_eq!(code, 202);
+    w.wait_records("hb", "hb.db.c", 5);
+    let ids: Vec<Value> = w.payloads("hb.db.c").iter().map(|p| p["after"].clone()).collect();
+    assert_eq!(ids[3..], [json!("{\"_id\": 2}"), json!("{\"_id\": 3}")], "{ids:?}");
 }

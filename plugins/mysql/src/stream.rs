@@ -129,7 +129,8 @@ impl Stream {
         }
         let pos = u32::try_from(from.pos)
             .map_err(|_| MyError::Protocol(format!("binlog position {} too large", from.pos)))?;
-        conn.binlog_dump(config.server_id, &from.file, pos)?;
+        let annotate = conn.is_mariadb() && config.include_query;
+        conn.binlog_dump(config.server_id, &from.file, pos, annotate)?;
         // The dump's first (artificial) rotate already carries a checksum
         // when the server writes them.
         let mut decoder = Decoder::default();

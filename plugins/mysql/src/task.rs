@@ -22,9 +22,13 @@ use crate::wire::{MyConn, ident};
 const SYSTEM_DATABASES: &[&str] = &["mysql", "information_schema", "performance_schema", "sys"];
 
 enum Phase {
-    /// Schema change records of the snapshot, then its rows.
+    /// Schema change records of the snapshot, then its rows. The last
+    /// schema change record is held back until the first row: when no row
+    /// comes, it carries the snapshot's completion instead, so a restart
+    /// does not take the snapshot again.
     Snapshot {
         pending: Vec<SourceRecord>,
+        held: Option<SourceRecord>,
         snapshot: Box<Snapshot>,
     },
     Streaming(Box<Stream>),
@@ -166,7 +170,9 @@ impl MyTask {
         let batch = self.config.common.max_batch_size;
         let tables = if data { tables } else { Vec::new() };
         let snapshot = Snapshot::new(tables, point, batch);
-        Ok(Phase::Snapshot { pending, snapshot: Box::new(snapshot) })
+        let mut pending = pending;
+        let held = pending.pop();
+        Ok(Phase::Snapshot { pending, held, snapshot: Box::new(snapshot) })
     }
 
     /// Whether `file` is still among the server's binlogs.
@@ -319,7 +325,7 @@ impl MyTask {
                     Err(e) => Err(e.into()),
                 }
             }
-            Phase::Snapshot { pending, snapshot } => {
+            Phase::Snapshot { pending, held, snapshot } => {
                 if !pending.is_empty() {
                     let n = pending.len().min(self.config.common.max_batch_size);
                     out.extend(pending.drain(..n));
@@ -331,6 +337,16 @@ impl MyTask {
                 } else {
                     snapshot.read(conn, &self.emitter, &self.config.modes)?
                 };
+                if let Some(mut record) = held.take() {
+                    if records.is_empty() && done {
+                        record.source_offset = snapshot.offset(true).to_json();
+                        out.push(record);
+                    } else if records.is_empty() {
+                        *held = Some(record);
+                    } else {
+                        out.push(record);
+                    }
+                }
                 out.extend(records);
                 if done {
                     self.finish_snapshot()?;

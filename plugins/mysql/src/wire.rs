@@ -586,11 +586,14 @@ impl MyConn {
         Ok(count)
     }
 
-    /// Sends `COM_BINLOG_DUMP` from `file`/`pos` as replica `server_id`.
-    pub fn binlog_dump(&mut self, server_id: u32, file: &str, pos: u32) -> Result<(), MyError> {
+    /// Sends `COM_BINLOG_DUMP` from `file`/`pos` as replica `server_id`;
+    /// with `annotate`, MariaDB also sends each row event's statement
+    /// (`BINLOG_SEND_ANNOTATE_ROWS_EVENT`).
+    pub fn binlog_dump(&mut self, server_id: u32, file: &str, pos: u32, annotate: bool) -> Result<(), MyError> {
         let mut body = Vec::with_capacity(10 + file.len());
         body.extend_from_slice(&pos.to_le_bytes());
-        body.extend_from_slice(&0u16.to_le_bytes());
+        let flags: u16 = if annotate { 2 } else { 0 };
+        body.extend_from_slice(&flags.to_le_bytes());
         body.extend_from_slice(&server_id.to_le_bytes());
         body.extend_from_slice(file.as_bytes());
         self.command(0x12, &body)

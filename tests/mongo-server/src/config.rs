@@ -69,6 +69,8 @@ pub struct ServerConfig {
     /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
     /// Replica set name (`setName`; the `replicaSet` URI option must match).
+    /// Empty: the server answers as a standalone `mongod`, which has no
+    /// change streams.
     pub replica_set: String,
     /// Users; when empty, no authentication is required (as `mongod`
     /// without `--auth`), otherwise every command but the handshake needs it.

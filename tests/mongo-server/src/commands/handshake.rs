@@ -11,8 +11,10 @@ const MAX_WIRE_VERSION: i32 = 21;
 const VERSION: &str = "7.0.0";
 
 /// `hello` and its legacy spelling `isMaster`, answered as a replica set
-/// primary. No `topologyVersion` is sent, so drivers poll rather than
-/// stream the monitoring protocol (which needs exhaust replies).
+/// primary (or, with no replica set name configured, as a standalone
+/// `mongod`, whose reply has no `setName`, `hosts` or `lastWrite`). No
+/// `topologyVersion` is sent, so drivers poll rather than stream the
+/// monitoring protocol (which needs exhaust replies).
 /// https://www.mongodb.com/docs/manual/reference/command/hello/
 pub(super) fn hello(ctx: &mut Ctx<'_>, command: &Document) -> Result<Document, CommandError> {
     let legacy = !command.contains_key("hello");
@@ -28,20 +30,24 @@ pub(super) fn hello(ctx: &mut Ctx<'_>, command: &Document) -> Result<Document, C
     } else {
         reply.insert("isWritablePrimary", true);
     }
+    if !ctx.shared.replica_set.is_empty() {
+        reply.extend(doc! {
+            "hosts": [&ctx.shared.me],
+            "setName": &ctx.shared.replica_set,
+            "setVersion": 1,
+            "secondary": false,
+            "primary": &ctx.shared.me,
+            "me": &ctx.shared.me,
+            "electionId": ctx.shared.election_id,
+            "lastWrite": {
+                "opTime": { "ts": cluster_time, "t": 1_i64 },
+                "lastWriteDate": write_date,
+                "majorityOpTime": { "ts": cluster_time, "t": 1_i64 },
+                "majorityWriteDate": write_date,
+            },
+        });
+    }
     reply.extend(doc! {
-        "hosts": [&ctx.shared.me],
-        "setName": &ctx.shared.replica_set,
-        "setVersion": 1,
-        "secondary": false,
-        "primary": &ctx.shared.me,
-        "me": &ctx.shared.me,
-        "electionId": ctx.shared.election_id,
-        "lastWrite": {
-            "opTime": { "ts": cluster_time, "t": 1_i64 },
-            "lastWriteDate": write_date,
-            "majorityOpTime": { "ts": cluster_time, "t": 1_i64 },
-            "majorityWriteDate": write_date,
-        },
         "maxBsonObjectSize": 16 * 1024 * 1024,
         "maxMessageSizeBytes": crate::wire::MAX_MESSAGE_SIZE,
         "maxWriteBatchSize": 100_000,
