@@ -52,12 +52,14 @@ pub struct Snapshot {
     pub point: Point,
     ts_us: i64,
     batch: usize,
+    /// `offset(false)` as JSON: the same for every record but the last.
+    offset_json: String,
 }
 
 impl Snapshot {
     /// Starts reading `tables` in the transaction already open on the connection.
     pub fn new(tables: Vec<Captured>, point: Point, batch: usize) -> Self {
-        Self {
+        let mut snapshot = Self {
             tables,
             current: 0,
             reading: false,
@@ -67,7 +69,10 @@ impl Snapshot {
             point,
             ts_us: weir_debezium::envelope::now_ns() / 1000,
             batch: batch.max(1),
-        }
+            offset_json: String::new(),
+        };
+        snapshot.offset_json = snapshot.offset(false).to_json();
+        snapshot
     }
 
     /// Whether there are no tables to read (a schema-only snapshot).
@@ -189,7 +194,7 @@ impl Snapshot {
         let at = self.position(marker);
         let key = table.key(&h.row, modes, true)?;
         let after = table.row(&h.row, modes, true)?;
-        let offset = self.offset(last_in_snapshot).to_json();
+        let offset = if last_in_snapshot { self.offset(true).to_json() } else { self.offset_json.clone() };
         Ok(emitter.change(table, Op::Read, key, None, Some(after), &at, None, offset))
     }
 }

@@ -448,21 +448,25 @@ impl Stream {
         let skipped = ctx.config.common.skipped;
         let n = rows.rows.len() as u64;
         let collection = id.to_string();
+        // What differs between the rows of one event is the row number:
+        // the position and offset are built once per event.
+        let offsets = self.offset(self.events_done, 0).row_offsets();
+        let mut at = Position {
+            ts_us: i64::from(header.timestamp) * 1_000_000,
+            server_id: header.server_id,
+            gtid: self.gtid.clone(),
+            file: self.file.clone(),
+            pos: self.event_pos,
+            row: 0,
+            thread: self.thread,
+            query: self.query.clone(),
+            snapshot: SnapshotMarker::False,
+        };
         for (i, row) in rows.rows.iter().enumerate().skip(usize::try_from(self.start_row).unwrap_or(usize::MAX)) {
             let i = i as u64;
             let rows_done = if i + 1 < n { i + 1 } else { n };
-            let offset = self.offset(self.events_done, rows_done).to_json();
-            let at = Position {
-                ts_us: i64::from(header.timestamp) * 1_000_000,
-                server_id: header.server_id,
-                gtid: self.gtid.clone(),
-                file: self.file.clone(),
-                pos: self.event_pos,
-                row: u32::try_from(i).unwrap_or(u32::MAX),
-                thread: self.thread,
-                query: self.query.clone(),
-                snapshot: SnapshotMarker::False,
-            };
+            let offset = offsets.row(rows_done);
+            at.row = u32::try_from(i).unwrap_or(u32::MAX);
             match rows.kind {
                 RowsKind::Write => {
                     let Some(after) = row.after.as_ref().map(|i| &i.cells) else { continue };

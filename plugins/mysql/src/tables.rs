@@ -19,6 +19,8 @@ pub struct Captured {
     /// Data-change topic.
     pub topic: String,
     columns: Vec<ColumnDef>,
+    /// How each column converts, worked out once rather than per cell.
+    kinds: Vec<types::Kind>,
     /// Indexes of the columns in the row schema.
     value_cols: Vec<usize>,
     /// Indexes of the key columns, in key order.
@@ -61,7 +63,17 @@ impl Captured {
         });
         let row = row.shared();
         let envelope = envelope::schema(&topic, &row, source).shared();
-        Self { id: def.id.clone(), topic, columns: def.columns.clone(), value_cols, key_cols, key_schema, envelope }
+        let kinds = def.columns.iter().map(types::kind_of).collect();
+        Self {
+            id: def.id.clone(),
+            topic,
+            columns: def.columns.clone(),
+            kinds,
+            value_cols,
+            key_cols,
+            key_schema,
+            envelope,
+        }
     }
 
     fn convert(&self, i: usize, cells: &[Cell], modes: &Modes, snapshot: bool) -> Result<Value, ConnectorError> {
@@ -69,8 +81,8 @@ impl Captured {
         let cell = cells.get(i).unwrap_or(&Cell::Null);
         // Debezium formats a few values differently when they come from the
         // snapshot's JDBC reads (see `types::snapshot_value`).
-        let value = if snapshot { types::snapshot_value(col, cell, modes) } else { types::value(col, cell, modes) };
-        value.map_err(|e| ConnectorError::fatal(format!("table {}: {e}", self.id)))
+        types::convert_kind(col, &self.kinds[i], cell, modes, snapshot)
+            .map_err(|e| ConnectorError::fatal(format!("table {}: {e}", self.id)))
     }
 
     /// Checks that a row image matches the definition's column count: a

@@ -224,9 +224,9 @@ fn error(col: &ColumnDef, reason: impl Into<String>) -> TypeError {
     TypeError { column: col.name.clone(), type_name: col.type_name.clone(), reason: reason.into() }
 }
 
-/// What a column converts as.
+/// What a column converts as ([`kind_of`] once per table, not per cell).
 #[derive(Debug, Clone, PartialEq)]
-enum Kind {
+pub(crate) enum Kind {
     Bool,
     /// Storage width in bytes (1, 2, 3, 4, 8) and signedness.
     Int {
@@ -270,7 +270,7 @@ fn base_type_name(col: &ColumnDef) -> String {
     name.to_string()
 }
 
-fn kind_of(col: &ColumnDef) -> Kind {
+pub(crate) fn kind_of(col: &ColumnDef) -> Kind {
     // A length of -1 (none) is what Debezium compares precisions against.
     let length = col.length.map_or(-1, |l| i32::try_from(l).unwrap_or(i32::MAX));
     match col.ty {
@@ -383,11 +383,22 @@ fn kind_schema(kind: &Kind, modes: &Modes) -> Schema {
 }
 
 fn convert(col: &ColumnDef, cell: &Cell, modes: &Modes, snapshot: bool) -> Result<Value, TypeError> {
-    let kind = kind_of(col);
+    convert_kind(col, &kind_of(col), cell, modes, snapshot)
+}
+
+/// [`value`] (or with `snapshot`, [`snapshot_value`]) for a column whose
+/// [`kind_of`] the caller keeps.
+pub(crate) fn convert_kind(
+    col: &ColumnDef,
+    kind: &Kind,
+    cell: &Cell,
+    modes: &Modes,
+    snapshot: bool,
+) -> Result<Value, TypeError> {
     if matches!(cell, Cell::Null) {
         return Ok(missing_value(col, modes));
     }
-    match cell_value(col, &kind, cell, modes, snapshot)? {
+    match cell_value(col, kind, cell, modes, snapshot)? {
         Some(v) => Ok(v),
         // A zero date: null, as the binlog client and JDBC both give it.
         None => Ok(missing_value(col, modes)),
@@ -702,21 +713,31 @@ fn format_inet6(bytes: &[u8; 16]) -> String {
 /// ISO-8859-1); unknown or missing character sets fall back to UTF-8 as
 /// Debezium does.
 fn decode(charset: Option<&str>, bytes: &[u8]) -> String {
-    let name = charset.unwrap_or("utf8mb4").to_ascii_lowercase();
-    match name.as_str() {
-        "latin1" | "cp1252" => bytes.iter().map(|b| cp1252(*b)).collect(),
-        "binary" => bytes.iter().map(|b| char::from(*b)).collect(),
-        "ascii" => bytes.iter().map(|b| if b.is_ascii() { char::from(*b) } else { '\u{fffd}' }).collect(),
-        "ucs2" | "utf16" => utf16(bytes, false),
-        "utf16le" => utf16(bytes, true),
-        "utf32" => bytes
+    // Compared without lower-casing a copy: this runs for every text cell.
+    let name = charset.unwrap_or("utf8mb4");
+    let is = |n: &str| name.eq_ignore_ascii_case(n);
+    if is("utf8mb4") || is("utf8mb3") || is("utf8") {
+        String::from_utf8_lossy(bytes).into_owned()
+    } else if is("latin1") || is("cp1252") {
+        bytes.iter().map(|b| cp1252(*b)).collect()
+    } else if is("binary") {
+        bytes.iter().map(|b| char::from(*b)).collect()
+    } else if is("ascii") {
+        bytes.iter().map(|b| if b.is_ascii() { char::from(*b) } else { '\u{fffd}' }).collect()
+    } else if is("ucs2") || is("utf16") {
+        utf16(bytes, false)
+    } else if is("utf16le") {
+        utf16(bytes, true)
+    } else if is("utf32") {
+        bytes
             .chunks(4)
             .map(|c| match <[u8; 4]>::try_from(c) {
                 Ok(b) => char::from_u32(u32::from_be_bytes(b)).unwrap_or('\u{fffd}'),
                 Err(_) => '\u{fffd}',
             })
-            .collect(),
-        _ => String::from_utf8_lossy(bytes).into_owned(),
+            .collect()
+    } else {
+        String::from_utf8_lossy(bytes).into_owned()
     }
 }
 
