@@ -5,8 +5,6 @@
 //! strings are written as Jackson writes them, by `weir-json`, which the
 //! connectors share.
 
-use std::fmt::Write as _;
-
 use crate::record::{Data, Schema, SchemaType, Value};
 
 /// Errors converting a record.
@@ -192,6 +190,44 @@ fn schema_value(schema: &Schema) -> serde_json::Value {
     serde_json::Value::Object(obj)
 }
 
+/// Appends an integer in decimal; a change event holds several, and
+/// `write!` goes through the formatting machinery for each.
+fn push_i64(out: &mut String, v: i64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = v.unsigned_abs();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        out.push('-');
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
+}
+
+/// A struct schema's field keys as the payload writer puts them (see
+/// [`Schema::field_keys`]).
+fn field_keys(schema: &Schema) -> Vec<String> {
+    schema
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| {
+            let mut key = String::with_capacity(name.len() + 4);
+            key.push(if i == 0 { '{' } else { ',' });
+            weir_json::write_string(&mut key, name);
+            key.push(':');
+            key
+        })
+        .collect()
+}
+
 /// Writes a payload; carries the converter's `decimal.format`.
 struct Writer<'a> {
     out: &'a mut String,
@@ -203,10 +239,10 @@ impl Writer<'_> {
         match value {
             Value::Null => self.out.push_str("null"),
             Value::Boolean(b) => self.out.push_str(if *b { "true" } else { "false" }),
-            Value::Int8(v) => write!(self.out, "{v}").unwrap_or(()),
-            Value::Int16(v) => write!(self.out, "{v}").unwrap_or(()),
-            Value::Int32(v) => write!(self.out, "{v}").unwrap_or(()),
-            Value::Int64(v) => write!(self.out, "{v}").unwrap_or(()),
+            Value::Int8(v) => push_i64(self.out, i64::from(*v)),
+            Value::Int16(v) => push_i64(self.out, i64::from(*v)),
+            Value::Int32(v) => push_i64(self.out, i64::from(*v)),
+            Value::Int64(v) => push_i64(self.out, *v),
             Value::Float32(v) => weir_json::write_float(self.out, *v),
             Value::Float64(v) => weir_json::write_double(self.out, *v),
             Value::String(s) => weir_json::write_string(self.out, s),
@@ -234,13 +270,13 @@ impl Writer<'_> {
                         fields.len()
                     )));
                 }
-                self.out.push('{');
-                for (i, ((name, field_schema), field)) in schema.fields.iter().zip(fields).enumerate() {
-                    if i > 0 {
-                        self.out.push(',');
-                    }
-                    weir_json::write_string(self.out, name);
-                    self.out.push(':');
+                if fields.is_empty() {
+                    self.out.push_str("{}");
+                    return Ok(());
+                }
+                let keys = schema.field_keys.get_or_init(|| field_keys(schema));
+                for ((key, (_, field_schema)), field) in keys.iter().zip(&schema.fields).zip(fields) {
+                    self.out.push_str(key);
                     self.payload(Some(field_schema), field)?;
                 }
                 self.out.push('}');
@@ -317,6 +353,7 @@ mod tests {
             key_schema: None,
             value_schema: None,
             rendered_json: OnceLock::new(),
+            field_keys: OnceLock::new(),
         })
     }
 
@@ -333,6 +370,7 @@ mod tests {
             key_schema: None,
             value_schema: None,
             rendered_json: OnceLock::new(),
+            field_keys: OnceLock::new(),
         })
     }
 
@@ -358,6 +396,24 @@ mod tests {
         let schema = structure(None, vec![("a".into(), prim(SchemaType::Int32))]);
         let data = Data { schema: Some(schema), value: Value::Struct(vec![]) };
         assert!(matches!(Converter::json(true).convert(Some(&data)), Err(ConvertError::Mismatch(_))));
+    }
+
+    #[test]
+    fn integers_and_escaped_field_names() {
+        let schema = structure(
+            None,
+            vec![
+                ("a\"b".into(), prim(SchemaType::Int64)),
+                ("c".into(), prim(SchemaType::Int64)),
+                ("d".into(), prim(SchemaType::Int8)),
+            ],
+        );
+        let value = Value::Struct(vec![Value::Int64(i64::MIN), Value::Int64(0), Value::Int8(-7)]);
+        let data = Data { schema: Some(schema), value };
+        let json = Converter::json(false).convert(Some(&data)).unwrap().unwrap();
+        assert_eq!(String::from_utf8(json).unwrap(), r#"{"a\"b":-9223372036854775808,"c":0,"d":-7}"#);
+        let empty = Data { schema: Some(structure(None, vec![])), value: Value::Struct(vec![]) };
+        assert_eq!(Converter::json(false).convert(Some(&empty)).unwrap().unwrap(), b"{}");
     }
 
     #[test]

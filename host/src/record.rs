@@ -78,6 +78,10 @@ pub struct Schema {
     /// The schema as JsonConverter renders it, built on first use: a table's
     /// schema is rendered once, not per record.
     pub rendered_json: OnceLock<String>,
+    /// Each struct field's key as JsonConverter writes it (`{"name":` for
+    /// the first field, `,"name":` after), escaped once per schema: field
+    /// names are most of the strings a change event's JSON holds.
+    pub field_keys: OnceLock<Vec<String>>,
 }
 
 /// A typed value; struct fields in schema order.

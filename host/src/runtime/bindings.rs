@@ -221,6 +221,7 @@ fn build_schema(
         key_schema,
         value_schema,
         rendered_json: OnceLock::new(),
+        field_keys: OnceLock::new(),
     });
     if let Some(slot) = built.get_mut(i) {
         *slot = Some(schema.clone());

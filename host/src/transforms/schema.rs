@@ -31,6 +31,7 @@ pub(crate) fn blank(ty: SchemaType, optional: bool) -> Schema {
         key_schema: None,
         value_schema: None,
         rendered_json: OnceLock::new(),
+        field_keys: OnceLock::new(),
     }
 }
 
@@ -84,6 +85,7 @@ pub(crate) fn copy(source: &Schema) -> Schema {
         key_schema: source.key_schema.clone(),
         value_schema: source.value_schema.clone(),
         rendered_json: OnceLock::new(),
+        field_keys: OnceLock::new(),
     }
 }
 
