@@ -190,27 +190,6 @@ fn schema_value(schema: &Schema) -> serde_json::Value {
     serde_json::Value::Object(obj)
 }
 
-/// Appends an integer in decimal; a change event holds several, and
-/// `write!` goes through the formatting machinery for each.
-fn push_i64(out: &mut String, v: i64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = v.unsigned_abs();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        out.push('-');
-    }
-    // Only ASCII digits were written.
-    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
-}
-
 /// A struct schema's field keys as the payload writer puts them (see
 /// [`Schema::field_keys`]).
 fn field_keys(schema: &Schema) -> Vec<String> {
@@ -239,10 +218,10 @@ impl Writer<'_> {
         match value {
             Value::Null => self.out.push_str("null"),
             Value::Boolean(b) => self.out.push_str(if *b { "true" } else { "false" }),
-            Value::Int8(v) => push_i64(self.out, i64::from(*v)),
-            Value::Int16(v) => push_i64(self.out, i64::from(*v)),
-            Value::Int32(v) => push_i64(self.out, i64::from(*v)),
-            Value::Int64(v) => push_i64(self.out, *v),
+            Value::Int8(v) => weir_json::write_i64(self.out, i64::from(*v)),
+            Value::Int16(v) => weir_json::write_i64(self.out, i64::from(*v)),
+            Value::Int32(v) => weir_json::write_i64(self.out, i64::from(*v)),
+            Value::Int64(v) => weir_json::write_i64(self.out, *v),
             Value::Float32(v) => weir_json::write_float(self.out, *v),
             Value::Float64(v) => weir_json::write_double(self.out, *v),
             Value::String(s) => weir_json::write_string(self.out, s),

@@ -170,8 +170,8 @@ fn snapshot_and_streaming_events_have_debeziums_shape() {
 
     // The committed offset has Debezium's keys.
     w.wait_for("offsets", WAIT, |w| {
-        let (_, o) = w.get("/connectors/shop/offsets");
-        o["offsets"][0]["offset"]["file"].is_string() && o["offsets"][0]["offset"].get("snapshot").is_none()
+        let o = w.offset("shop");
+        o["file"].is_string() && o.get("snapshot").is_none()
     });
     let (_, o) = w.get("/connectors/shop/offsets");
     assert_eq!(o["offsets"][0]["partition"], json!({"server": "ravo"}));
@@ -368,21 +368,14 @@ fn snapshot_modes_and_altered_offsets_are_honoured() {
     assert_eq!(w.payloads("j.shop.jump")[0]["after"]["id"], 2);
 
     // Stopped, moved past two inserts, resumed: only the later insert comes.
-    let (code, _) = w.put("/connectors/jump/stop", None);
-    assert_eq!(code, 204);
-    w.wait_for("the connector to stop", WAIT, |w| w.status("jump")["connector"]["state"] == "STOPPED");
+    w.stop("jump");
     db.sql("INSERT INTO shop.jump VALUES (3); INSERT INTO shop.jump VALUES (4)");
     let status = db.sql("SHOW MASTER STATUS");
     let mut fields = status.split('\t');
     let (file, pos) = (fields.next().unwrap().to_string(), fields.next().unwrap().parse::<u64>().unwrap());
     db.sql("INSERT INTO shop.jump VALUES (5)");
-    let (code, body) = w.patch(
-        "/connectors/jump/offsets",
-        &json!({"offsets": [{"partition": {"server": "j"}, "offset": {"file": file, "pos": pos}}]}),
-    );
-    assert_eq!(code, 200, "{body}");
-    let (code, _) = w.put("/connectors/jump/resume", None);
-    assert_eq!(code, 202);
+    w.alter_offset("jump", json!({"server": "j"}), json!({"file": file, "pos": pos}));
+    w.resume("jump");
     w.wait_records("jump", "j.shop.jump", 2);
     std::thread::sleep(Duration::from_secs(1));
     let ids: Vec<Value> = w.payloads("j.shop.jump").iter().map(|p| p["after"]["id"].clone()).collect();
@@ -518,8 +511,8 @@ fn an_empty_snapshot_completes_and_a_purged_binlog_takes_a_new_one() {
     // The snapshot reads no row: its schema change event carries the
     // completed offset, so a restart streams instead of snapshotting again.
     w.wait_for("the completed snapshot offset", WAIT, |w| {
-        let (_, o) = w.get("/connectors/e/offsets");
-        o["offsets"][0]["offset"]["file"].is_string() && o["offsets"][0]["offset"].get("snapshot").is_none()
+        let o = w.offset("e");
+        o["file"].is_string() && o.get("snapshot").is_none()
     });
     assert_eq!(w.topic_len("e"), 1, "one schema change event: {:?}", w.payloads("e"));
     let (code, _) = w.post_empty("/connectors/e/restart?includeTasks=true");
@@ -535,9 +528,7 @@ fn an_empty_snapshot_completes_and_a_purged_binlog_takes_a_new_one() {
 
     // The binlog under the offset is purged while the connector is
     // stopped: when_needed takes a new snapshot.
-    let (code, _) = w.put("/connectors/e/stop", None);
-    assert_eq!(code, 204);
-    w.wait_for("the connector to stop", WAIT, |w| w.status("e")["connector"]["state"] == "STOPPED");
+    w.stop("e");
     db.sql("INSERT INTO shop.e VALUES (2)");
     db.sql("FLUSH BINARY LOGS");
     let current = db.sql("SHOW MASTER STATUS");
@@ -553,8 +544,7 @@ fn an_empty_snapshot_completes_and_a_purged_binlog_takes_a_new_one() {
         assert!(std::time::Instant::now() < deadline, "the old binlog was never purged");
         std::thread::sleep(Duration::from_millis(200));
     }
-    let (code, _) = w.put("/connectors/e/resume", None);
-    assert_eq!(code, 202);
+    w.resume("e");
     w.wait_for("the new snapshot", WAIT, |w| w.payloads("e.shop.e").iter().filter(|p| p["op"] == "r").count() == 2);
     let reads: Vec<Value> =
         w.payloads("e.shop.e").iter().filter(|p| p["op"] == "r").map(|p| p["after"]["id"].clone()).collect();
@@ -573,23 +563,14 @@ fn an_offset_inside_a_multi_row_event_resumes_at_the_next_row() {
     w.wait_records("rows", "r.shop.rows", 10);
     // After the event: the transaction's start, the events handled in it
     // (GTID, annotate, table map) and all 10 rows of the next event.
-    w.wait_for("the offset after the event", WAIT, |w| {
-        let (_, o) = w.get("/connectors/rows/offsets");
-        o["offsets"][0]["offset"]["row"] == 10
-    });
-    let (_, o) = w.get("/connectors/rows/offsets");
-    let mut offset = o["offsets"][0]["offset"].clone();
+    w.wait_for("the offset after the event", WAIT, |w| w.offset("rows")["row"] == 10);
+    let mut offset = w.offset("rows");
     assert!(offset["event"].as_u64().unwrap() >= 2, "{offset}");
-    let (code, _) = w.put("/connectors/rows/stop", None);
-    assert_eq!(code, 204);
-    w.wait_for("the connector to stop", WAIT, |w| w.status("rows")["connector"]["state"] == "STOPPED");
+    w.stop("rows");
     // As if only four rows had been emitted: the resume emits rows 5 to 10.
     offset["row"] = json!(4);
-    let (code, body) =
-        w.patch("/connectors/rows/offsets", &json!({"offsets": [{"partition": {"server": "r"}, "offset": offset}]}));
-    assert_eq!(code, 200, "{body}");
-    let (code, _) = w.put("/connectors/rows/resume", None);
-    assert_eq!(code, 202);
+    w.alter_offset("rows", json!({"server": "r"}), offset);
+    w.resume("rows");
     w.wait_records("rows", "r.shop.rows", 16);
     std::thread::sleep(Duration::from_secs(1));
     let ids: Vec<i64> = w.payloads("r.shop.rows").iter().map(|p| p["after"]["id"].as_i64().unwrap()).collect();

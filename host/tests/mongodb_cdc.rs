@@ -147,10 +147,7 @@ fn snapshot_and_streaming_events_have_debeziums_shape() {
     assert_eq!(all[6].1, None, "a tombstone follows the delete");
 
     // The committed offset has Debezium's keys.
-    w.wait_for("offsets", WAIT, |w| {
-        let (_, body) = w.get("/connectors/m/offsets");
-        body["offsets"][0]["offset"]["resume_token"].is_string()
-    });
+    w.wait_for("offsets", WAIT, |w| w.offset("m")["resume_token"].is_string());
     let (_, body) = w.get("/connectors/m/offsets");
     assert_eq!(body["offsets"][0]["partition"], json!({"server_id": "srv"}));
     let offset = &body["offsets"][0]["offset"];
@@ -377,25 +374,14 @@ fn heartbeats_and_offsets_altered_through_rest() {
 
     // Moved back through the REST API to the position after the first
     // insert: the two later inserts are read again.
-    w.wait_for("the insert's offset", WAIT, |w| {
-        let (_, o) = w.get("/connectors/hb/offsets");
-        o["offsets"][0]["offset"]["resume_token"].is_string()
-    });
-    let (_, o) = w.get("/connectors/hb/offsets");
-    let after_first = o["offsets"][0]["offset"].clone();
+    w.wait_for("the insert's offset", WAIT, |w| w.offset("hb")["resume_token"].is_string());
+    let after_first = w.offset("hb");
     run(&s, "db", doc! {"insert": "c", "documents": [{"_id": 2}]});
     run(&s, "db", doc! {"insert": "c", "documents": [{"_id": 3}]});
     w.wait_records("hb", "hb.db.c", 3);
-    let (code, _) = w.put("/connectors/hb/stop", None);
-    assert_eq!(code, 204);
-    w.wait_for("the connector to stop", WAIT, |w| w.status("hb")["connector"]["state"] == "STOPPED");
-    let (code, body) = w.patch(
-        "/connectors/hb/offsets",
-        &json!({"offsets": [{"partition": {"server_id": "hb"}, "offset": after_first}]}),
-    );
-    assert_eq!(code, 200, "{body}");
-    let (code, _) = w.put("/connectors/hb/resume", None);
-    assert_eq!(code, 202);
+    w.stop("hb");
+    w.alter_offset("hb", json!({"server_id": "hb"}), after_first);
+    w.resume("hb");
     w.wait_records("hb", "hb.db.c", 5);
     let ids: Vec<Value> = w.payloads("hb.db.c").iter().map(|p| p["after"].clone()).collect();
     assert_eq!(ids[3..], [json!("{\"_id\": 2}"), json!("{\"_id\": 3}")], "{ids:?}");

@@ -182,10 +182,7 @@ fn snapshot_and_streaming_events_have_debeziums_shape() {
     assert_eq!(all[6].0.as_ref().unwrap()["payload"], json!({"id": 2}), "the tombstone keeps the key");
 
     // The offset has Debezium's keys and partition.
-    w.wait_for("offsets", WAIT, |w| {
-        let (_, o) = w.get("/connectors/inv/offsets");
-        o["offsets"][0]["offset"]["messageType"] == "DELETE"
-    });
+    w.wait_for("offsets", WAIT, |w| w.offset("inv")["messageType"] == "DELETE");
     let (_, o) = w.get("/connectors/inv/offsets");
     assert_eq!(o["offsets"][0]["partition"], json!({"server": "dbserver1"}));
     let offset = &o["offsets"][0]["offset"];
@@ -703,19 +700,12 @@ fn offsets_altered_through_rest_are_honoured_and_hstore_converts() {
     assert_eq!(h, json!({"a": "1", "b": null}));
 
     // Stopped, moved past two inserts, resumed: only the later insert comes.
-    let (code, _) = w.put("/connectors/jump/stop", None);
-    assert_eq!(code, 204);
-    w.wait_for("the connector to stop", WAIT, |w| w.status("jump")["connector"]["state"] == "STOPPED");
+    w.stop("jump");
     pg.sql("INSERT INTO public.jump VALUES (2, NULL); INSERT INTO public.jump VALUES (3, NULL)");
     let past = lsn(&pg.sql("SELECT pg_current_wal_lsn()"));
     pg.sql("INSERT INTO public.jump VALUES (4, NULL)");
-    let (code, body) = w.patch(
-        "/connectors/jump/offsets",
-        &json!({"offsets": [{"partition": {"server": "j"}, "offset": {"lsn": past, "lsn_proc": past, "lsn_commit": past}}]}),
-    );
-    assert_eq!(code, 200, "{body}");
-    let (code, _) = w.put("/connectors/jump/resume", None);
-    assert_eq!(code, 202);
+    w.alter_offset("jump", json!({"server": "j"}), json!({"lsn": past, "lsn_proc": past, "lsn_commit": past}));
+    w.resume("jump");
     w.wait_records("jump", "j.public.jump", 2);
     std::thread::sleep(Duration::from_secs(1));
     let ids: Vec<Value> = w.payloads("j.public.jump").iter().map(|p| p["after"]["id"].clone()).collect();

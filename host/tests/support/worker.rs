@@ -176,6 +176,35 @@ impl Worker {
         (task["state"].as_str().unwrap_or("").to_string(), task["trace"].as_str().unwrap_or("").to_string())
     }
 
+    /// The committed offset of connector `name`'s first source partition
+    /// (`Null` when there is none).
+    pub fn offset(&self, name: &str) -> Value {
+        let (_, body) = self.get(&format!("/connectors/{name}/offsets"));
+        body["offsets"][0]["offset"].clone()
+    }
+
+    /// Stops connector `name` (`PUT /stop`) and waits until it is STOPPED.
+    pub fn stop(&self, name: &str) {
+        let (code, body) = self.put(&format!("/connectors/{name}/stop"), None);
+        assert_eq!(code, 204, "stopping {name}: {body}");
+        self.wait_for(&format!("{name} to stop"), Duration::from_secs(60), |w| {
+            w.status(name)["connector"]["state"] == "STOPPED"
+        });
+    }
+
+    /// Sets a stopped connector's offset for `partition` (`PATCH /offsets`).
+    pub fn alter_offset(&self, name: &str, partition: Value, offset: Value) {
+        let body = serde_json::json!({"offsets": [{"partition": partition, "offset": offset}]});
+        let (code, reply) = self.patch(&format!("/connectors/{name}/offsets"), &body);
+        assert_eq!(code, 200, "altering {name}'s offsets: {reply}");
+    }
+
+    /// Resumes connector `name` (`PUT /resume`).
+    pub fn resume(&self, name: &str) {
+        let (code, body) = self.put(&format!("/connectors/{name}/resume"), None);
+        assert_eq!(code, 202, "resuming {name}: {body}");
+    }
+
     /// Records in an embedded-log topic.
     pub fn topic_len(&self, topic: &str) -> u64 {
         let (_, topics) = self.get("/weir/topics");

@@ -53,6 +53,45 @@ pub fn value<'a>(config: &'a Config, key: &str, default: &'a str) -> &'a str {
     config.get(key).map(str::trim).filter(|v| !v.is_empty()).unwrap_or(default)
 }
 
+/// `database.hostname`, checked for Debezium's allowed characters (the
+/// required check is the caller's, with its other required keys).
+pub fn hostname<'a>(config: &'a Config, problems: &mut Vec<Problem>) -> &'a str {
+    let host = value(config, "database.hostname", "");
+    if !host.is_empty() && !host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':')) {
+        problems.push(invalid(
+            "database.hostname",
+            &format!(
+                "{host} has invalid format (only the underscore, hyphen, dot and alphanumeric characters are allowed)"
+            ),
+        ));
+    }
+    host
+}
+
+/// `database.port`, `default` when absent.
+pub fn port(config: &Config, default: u16, problems: &mut Vec<Problem>) -> u16 {
+    match config.get("database.port").map(str::trim).filter(|v| !v.is_empty()) {
+        None => default,
+        Some(v) => v.parse().unwrap_or_else(|_| {
+            problems.push(invalid("database.port", "A port number between 1 and 65535 is expected"));
+            default
+        }),
+    }
+}
+
+/// A certificate given as PEM text under `key`: the sandboxed connector
+/// cannot read files, so anything else (a path) is `problem`.
+pub fn pem_text(config: &Config, key: &str, problem: &str, problems: &mut Vec<Problem>) -> Option<String> {
+    match value(config, key, "") {
+        "" => None,
+        text if text.contains("-----BEGIN") => Some(text.to_string()),
+        _ => {
+            problems.push(invalid(key, problem));
+            None
+        }
+    }
+}
+
 /// `<what>.include.list` / `<what>.exclude.list` as a filter; a bad pattern
 /// or both lists set is a problem on the key concerned.
 pub fn filter(config: &Config, what: &str, problems: &mut Vec<Problem>) -> Filter {

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use weir_sdk::{Schema, Value};
+use weir_sdk::{Schema, SourceRecord, Value};
 
 use crate::transaction;
 
@@ -75,6 +75,34 @@ pub fn value(
         Value::Int64(now_ns.div_euclid(1_000)),
         Value::Int64(now_ns),
     ])
+}
+
+/// A change record on `topic`: the envelope `value` under `schema`, keyed
+/// when the table has a key, stamped with the processing time `now_ns`.
+pub fn record(
+    topic: &str,
+    partition: &str,
+    offset: String,
+    schema: &Arc<Schema>,
+    value: Value,
+    key: Option<(&Arc<Schema>, Value)>,
+    now_ns: i64,
+) -> SourceRecord {
+    let record =
+        SourceRecord::new(topic, partition, offset).value(Some(schema.clone()), value).timestamp(now_ns / 1_000_000);
+    keyed(record, key)
+}
+
+/// The tombstone after a delete: the same key, a null value.
+pub fn tombstone(topic: &str, partition: &str, offset: String, key: Option<(&Arc<Schema>, Value)>) -> SourceRecord {
+    keyed(SourceRecord::new(topic, partition, offset), key)
+}
+
+fn keyed(record: SourceRecord, key: Option<(&Arc<Schema>, Value)>) -> SourceRecord {
+    match key {
+        Some((schema, key)) => record.key(Some(schema.clone()), key),
+        None => record,
+    }
 }
 
 /// Nanoseconds since the Unix epoch, now.

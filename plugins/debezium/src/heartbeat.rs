@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use weir_sdk::{Schema, Value};
+use weir_sdk::{Schema, SourceRecord, Value};
 
 /// Key and value schemas of heartbeat records.
 #[derive(Debug, Clone)]
@@ -31,6 +31,17 @@ impl Default for Schemas {
 }
 
 impl Schemas {
+    /// A heartbeat record on `topic` for `server_name` (`topic.prefix`),
+    /// carrying `offset`.
+    pub fn record(&self, topic: &str, partition: &str, server_name: &str, offset: String) -> SourceRecord {
+        let now_ms = crate::envelope::now_ns() / 1_000_000;
+        let (key, value) = Self::values(server_name, now_ms);
+        SourceRecord::new(topic, partition, offset)
+            .key(Some(self.key.clone()), key)
+            .value(Some(self.value.clone()), value)
+            .timestamp(now_ms)
+    }
+
     /// A heartbeat's key and value.
     pub fn values(server_name: &str, now_ms: i64) -> (Value, Value) {
         (Value::Struct(vec![Value::String(server_name.to_string())]), Value::Struct(vec![Value::Int64(now_ms)]))

@@ -82,6 +82,79 @@ impl WithDefault for Schema {
     }
 }
 
+/// A snapshot's rows, held back one at a time: a row's marker depends on
+/// whether it is the last of its table or of the snapshot, which only the
+/// next read tells.
+#[derive(Debug)]
+pub struct Lookahead<R> {
+    held: Option<Held<R>>,
+    emitted_any: bool,
+    rows_in_table: u64,
+}
+
+#[derive(Debug)]
+struct Held<R> {
+    table: usize,
+    row: R,
+    first_in_snapshot: bool,
+    first_in_table: bool,
+    last_in_table: bool,
+}
+
+impl<R> Default for Lookahead<R> {
+    fn default() -> Self {
+        Self { held: None, emitted_any: false, rows_in_table: 0 }
+    }
+}
+
+impl<R> Lookahead<R> {
+    /// Reading of a table starts.
+    pub fn start_table(&mut self) {
+        self.rows_in_table = 0;
+    }
+
+    /// Rows read from the current table so far.
+    pub fn rows_in_table(&self) -> u64 {
+        self.rows_in_table
+    }
+
+    /// Holds `row` of table `table`; returns the row held before, now known
+    /// not to be the snapshot's last, with its marker.
+    pub fn push(&mut self, table: usize, row: R) -> Option<(usize, R, SnapshotMarker)> {
+        let previous = self.held.take().map(|h| h.resolve(false));
+        self.held = Some(Held {
+            table,
+            row,
+            first_in_snapshot: !self.emitted_any,
+            first_in_table: self.rows_in_table == 0,
+            last_in_table: false,
+        });
+        self.emitted_any = true;
+        self.rows_in_table += 1;
+        previous
+    }
+
+    /// Every row of table `table` is read.
+    pub fn end_table(&mut self, table: usize) {
+        if let Some(h) = self.held.as_mut().filter(|h| h.table == table) {
+            h.last_in_table = true;
+        }
+    }
+
+    /// The snapshot's last row, once every table is read.
+    pub fn finish(&mut self) -> Option<(usize, R, SnapshotMarker)> {
+        self.held.take().map(|h| h.resolve(true))
+    }
+}
+
+impl<R> Held<R> {
+    fn resolve(self, last_in_snapshot: bool) -> (usize, R, SnapshotMarker) {
+        let marker =
+            SnapshotMarker::resolve(self.first_in_snapshot, last_in_snapshot, self.first_in_table, self.last_in_table);
+        (self.table, self.row, marker)
+    }
+}
+
 /// The source schema `name` (e.g. `io.debezium.connector.postgresql.Source`,
 /// version 1): the common fields, then `extra` in order.
 pub fn schema(name: &str, extra: Vec<(&str, Schema)>) -> Schema {
@@ -150,5 +223,22 @@ mod tests {
         assert_eq!(SnapshotMarker::resolve(false, false, true, true), LastInDataCollection);
         assert_eq!(SnapshotMarker::resolve(false, false, true, false), FirstInDataCollection);
         assert_eq!(SnapshotMarker::resolve(false, false, false, false), True);
+    }
+
+    #[test]
+    fn lookahead_marks_first_and_last_of_tables_and_snapshot() {
+        let mut rows = Lookahead::default();
+        let mut out = Vec::new();
+        for (table, n) in [(0, 2), (1, 0), (2, 1)] {
+            rows.start_table();
+            for i in 0..n {
+                out.extend(rows.push(table, i));
+            }
+            rows.end_table(table);
+        }
+        out.extend(rows.finish());
+        let markers: Vec<(usize, SnapshotMarker)> = out.into_iter().map(|(t, _, m)| (t, m)).collect();
+        use SnapshotMarker::*;
+        assert_eq!(markers, vec![(0, First), (0, LastInDataCollection), (2, Last)]);
     }
 }

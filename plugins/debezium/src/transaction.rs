@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use weir_sdk::{Schema, Value};
+use weir_sdk::{Schema, SourceRecord, Value};
 
 /// The envelope's optional `event.block` struct.
 pub fn block_schema() -> Schema {
@@ -46,6 +46,16 @@ impl Default for Schemas {
                 .field("ts_ms", Schema::int64())
                 .shared(),
         }
+    }
+}
+
+impl Schemas {
+    /// A BEGIN or END record (key and value from [`Tracker`]).
+    pub fn record(&self, topic: &str, partition: &str, key: Value, value: Value, offset: String) -> SourceRecord {
+        SourceRecord::new(topic, partition, offset)
+            .key(Some(self.key.clone()), key)
+            .value(Some(self.value.clone()), value)
+            .timestamp(crate::envelope::now_ns() / 1_000_000)
     }
 }
 

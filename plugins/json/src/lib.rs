@@ -56,6 +56,32 @@ impl JavaFloat for f32 {
     }
 }
 
+/// Appends an unsigned integer in decimal. Integers are written once or
+/// more per record, and `write!` goes through the formatting machinery,
+/// which shows in profiles.
+pub fn write_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
+}
+
+/// Appends a signed integer in decimal (see [`write_u64`]).
+pub fn write_i64(out: &mut String, v: i64) {
+    if v < 0 {
+        out.push('-');
+    }
+    write_u64(out, v.unsigned_abs());
+}
+
 /// Appends a double as Java's `Double.toString` writes it. Non-finite
 /// values are written as Jackson writes them by default: the quoted
 /// strings `"NaN"`, `"Infinity"`, `"-Infinity"`.
@@ -274,6 +300,17 @@ pub fn write_base64(out: &mut String, bytes: &[u8]) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn integers_are_written_in_decimal() {
+        let mut out = String::new();
+        for v in [0, 7, -7, i64::MAX, i64::MIN] {
+            super::write_i64(&mut out, v);
+            out.push(' ');
+        }
+        super::write_u64(&mut out, u64::MAX);
+        assert_eq!(out, "0 7 -7 9223372036854775807 -9223372036854775808 18446744073709551615");
+    }
+
     use super::*;
 
     #[test]

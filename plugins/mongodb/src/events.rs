@@ -220,11 +220,6 @@ impl Emitter {
 
     /// A heartbeat carrying `offset`.
     pub fn heartbeat(&self, offset: String) -> SourceRecord {
-        let now_ms = envelope::now_ns() / 1_000_000;
-        let (key, value) = heartbeat::Schemas::values(self.topics.prefix(), now_ms);
-        SourceRecord::new(self.topics.heartbeat(), &self.partition, offset)
-            .key(Some(self.heartbeat.key.clone()), key)
-            .value(Some(self.heartbeat.value.clone()), value)
-            .timestamp(now_ms)
+        self.heartbeat.record(&self.topics.heartbeat(), &self.partition, self.topics.prefix(), offset)
     }
 }

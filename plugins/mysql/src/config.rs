@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use weir_debezium::binary::BinaryMode;
-use weir_debezium::config::{Common, Problem, boolean, common_keys, filter, int, invalid, key, value as get};
+use weir_debezium::config::{
+    Common, Problem, boolean, common_keys, filter, hostname, int, invalid, key, pem_text, port, value as get,
+};
 use weir_debezium::decimal::DecimalMode;
 use weir_debezium::filters::Filter;
 use weir_debezium::temporal::TimePrecision;
@@ -234,17 +236,8 @@ impl MyConfig {
                 problems.push(invalid(required, "A value is required"));
             }
         }
-        let host = get(config, "database.hostname", "");
-        if !host.is_empty() && !host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':')) {
-            problems.push(invalid(
-                "database.hostname",
-                &format!("{host} has invalid format (only the underscore, hyphen, dot and alphanumeric characters are allowed)"),
-            ));
-        }
-        let port = get(config, "database.port", "3306").parse::<u16>().unwrap_or_else(|_| {
-            problems.push(invalid("database.port", "A port number between 1 and 65535 is expected"));
-            3306
-        });
+        let host = hostname(config, &mut problems);
+        let port = port(config, 3306, &mut problems);
         let server_id = match get(config, "database.server.id", "") {
             "" => 0,
             v => match v.parse::<u32>() {
@@ -262,19 +255,13 @@ impl MyConfig {
             ));
             SslMode::Preferred
         });
-        let trust = get(config, "database.ssl.truststore", "");
-        let root_cert_pem = if trust.is_empty() {
-            None
-        } else if trust.contains("-----BEGIN") {
-            Some(trust.to_string())
-        } else {
-            problems.push(invalid(
-                "database.ssl.truststore",
-                "expected the CA certificate's PEM text, not a path or key store: the connector runs sandboxed \
-                 without file access; inline the file with ${directory:/path/to/dir:ca.pem} (DirectoryConfigProvider)",
-            ));
-            None
-        };
+        let root_cert_pem = pem_text(
+            config,
+            "database.ssl.truststore",
+            "expected the CA certificate's PEM text, not a path or key store: the connector runs sandboxed \
+             without file access; inline the file with ${directory:/path/to/dir:ca.pem} (DirectoryConfigProvider)",
+            &mut problems,
+        );
         let databases = filter(config, "database", &mut problems);
         let snapshot_mode = SnapshotMode::parse(get(config, "snapshot.mode", "initial")).unwrap_or_else(|| {
             problems

@@ -48,7 +48,7 @@ impl Offset {
         head.push('{');
         if self.server_id != 0 {
             head.push_str("\"server_id\":");
-            push_u64(&mut head, self.server_id);
+            weir_json::write_u64(&mut head, self.server_id);
             head.push(',');
         }
         if let Some(g) = &self.gtids {
@@ -59,18 +59,15 @@ impl Offset {
         head.push_str("\"file\":");
         weir_json::write_string(&mut head, &self.file);
         head.push_str(",\"pos\":");
-        push_u64(&mut head, self.pos);
+        weir_json::write_u64(&mut head, self.pos);
         if self.event != 0 {
             head.push_str(",\"event\":");
-            push_u64(&mut head, self.event);
+            weir_json::write_u64(&mut head, self.event);
         }
         let mut tail = String::with_capacity(48);
         if let Some(ts) = self.ts_sec {
             tail.push_str(",\"ts_sec\":");
-            if ts < 0 {
-                tail.push('-');
-            }
-            push_u64(&mut tail, ts.unsigned_abs());
+            weir_json::write_i64(&mut tail, ts);
         }
         if let Some(s) = &self.snapshot {
             tail.push_str(",\"snapshot\":");
@@ -133,28 +130,11 @@ impl RowOffsets {
         out.push_str(&self.head);
         if row != 0 {
             out.push_str(",\"row\":");
-            push_u64(&mut out, row);
+            weir_json::write_u64(&mut out, row);
         }
         out.push_str(&self.tail);
         out
     }
-}
-
-/// Appends `n` in decimal (`write!` goes through the formatting machinery,
-/// which shows in profiles at one offset per record).
-fn push_u64(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // Only ASCII digits were written.
-    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
 }
 
 #[cfg(test)]

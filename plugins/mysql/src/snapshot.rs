@@ -9,7 +9,7 @@
 //! `source.snapshot` can say `last` (of the table, of the snapshot).
 
 use weir_debezium::envelope::Op;
-use weir_debezium::source::SnapshotMarker;
+use weir_debezium::source::{Lookahead, SnapshotMarker};
 use weir_sdk::{ConnectorError, SourceRecord};
 
 use crate::cell::Cell;
@@ -30,24 +30,13 @@ pub struct Point {
     pub gtids: Option<String>,
 }
 
-/// A row read but not yet emitted.
-struct Held {
-    table: usize,
-    row: Vec<Cell>,
-    first_in_snapshot: bool,
-    first_in_table: bool,
-    last_in_table: bool,
-}
-
 /// A snapshot in progress on the query connection (which holds the
 /// snapshot transaction until the snapshot completes).
 pub struct Snapshot {
     tables: Vec<Captured>,
     current: usize,
     reading: bool,
-    rows_in_table: u64,
-    emitted_any: bool,
-    held: Option<Held>,
+    rows: Lookahead<Vec<Cell>>,
     /// The binlog position streaming continues from.
     pub point: Point,
     ts_us: i64,
@@ -63,9 +52,7 @@ impl Snapshot {
             tables,
             current: 0,
             reading: false,
-            rows_in_table: 0,
-            emitted_any: false,
-            held: None,
+            rows: Lookahead::default(),
             point,
             ts_us: weir_debezium::envelope::now_ns() / 1000,
             batch: batch.max(1),
@@ -94,7 +81,7 @@ impl Snapshot {
                 let table = &self.tables[self.current];
                 conn.start_query(&format!("SELECT * FROM {}.{}", ident(&table.id.database), ident(&table.id.table)))?;
                 self.reading = true;
-                self.rows_in_table = 0;
+                self.rows.start_table();
                 crate::log_info(&format!("Snapshot: reading table {}", table.id));
             }
             let mut n = 0;
@@ -113,48 +100,30 @@ impl Snapshot {
                             .map_err(|e| ConnectorError::fatal(format!("snapshot of {}: {e}", table.id)))?,
                     });
                 }
-                self.push(cells, emitter, modes, &mut out)?;
+                if let Some((table, row, marker)) = self.rows.push(self.current, cells) {
+                    out.push(self.record(table, &row, marker, emitter, modes)?);
+                }
                 n += 1;
             }
             if self.reading {
                 return Ok((out, false));
             }
-            if let Some(h) = self.held.as_mut().filter(|h| h.table == self.current) {
-                h.last_in_table = true;
-            }
-            crate::log_info(&format!("Snapshot: {} rows from {}", self.rows_in_table, self.tables[self.current].id));
+            self.rows.end_table(self.current);
+            crate::log_info(&format!(
+                "Snapshot: {} rows from {}",
+                self.rows.rows_in_table(),
+                self.tables[self.current].id
+            ));
             self.current += 1;
             if !out.is_empty() {
                 return Ok((out, false));
             }
         }
-        if let Some(h) = self.held.take() {
-            out.push(self.record(h, true, emitter, modes)?);
+        if let Some((table, row, marker)) = self.rows.finish() {
+            out.push(self.record(table, &row, marker, emitter, modes)?);
         }
         conn.execute("COMMIT")?;
         Ok((out, true))
-    }
-
-    fn push(
-        &mut self,
-        row: Vec<Cell>,
-        emitter: &Emitter,
-        modes: &Modes,
-        out: &mut Vec<SourceRecord>,
-    ) -> Result<(), ConnectorError> {
-        if let Some(h) = self.held.take() {
-            out.push(self.record(h, false, emitter, modes)?);
-        }
-        self.held = Some(Held {
-            table: self.current,
-            row,
-            first_in_snapshot: !self.emitted_any,
-            first_in_table: self.rows_in_table == 0,
-            last_in_table: false,
-        });
-        self.emitted_any = true;
-        self.rows_in_table += 1;
-        Ok(())
     }
 
     /// The offset snapshot records carry: the consistent point, marked as
@@ -184,16 +153,17 @@ impl Snapshot {
 
     fn record(
         &self,
-        h: Held,
-        last_in_snapshot: bool,
+        table: usize,
+        row: &[Cell],
+        marker: SnapshotMarker,
         emitter: &Emitter,
         modes: &Modes,
     ) -> Result<SourceRecord, ConnectorError> {
-        let table = &self.tables[h.table];
-        let marker = SnapshotMarker::resolve(h.first_in_snapshot, last_in_snapshot, h.first_in_table, h.last_in_table);
+        let table = &self.tables[table];
+        let last_in_snapshot = marker == SnapshotMarker::Last;
         let at = self.position(marker);
-        let key = table.key(&h.row, modes, true)?;
-        let after = table.row(&h.row, modes, true)?;
+        let key = table.key(row, modes, true)?;
+        let after = table.row(row, modes, true)?;
         let offset = if last_in_snapshot { self.offset(true).to_json() } else { self.offset_json.clone() };
         Ok(emitter.change(table, Op::Read, key, None, Some(after), &at, None, offset))
     }

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use weir_debezium::backoff::Backoff;
 use weir_sdk::{CommittedOffset, ConnectorError, SourceRecord, SourceTask};
 
-use crate::catalog::{Catalog, TableDef};
+use weir_debezium::source::SnapshotMarker;
+
+use crate::catalog::{Catalog, TableId};
 use crate::config::{LockingMode, MyConfig, SnapshotMode};
 use crate::error::{ER_BINLOG_READ, MyError};
 use crate::events::Emitter;
@@ -149,8 +151,7 @@ impl MyTask {
             // No history (recovery mode, or offsets set through the
             // REST API): rebuild it from the tables as they are now.
             log("Rebuilding the schema history from the current table definitions");
-            let (pending, _) = self.read_schema(false)?;
-            drop(pending);
+            self.read_schema(false)?;
             if let Some(q) = self.query.as_mut() {
                 q.execute("UNLOCK TABLES; COMMIT")?;
             }
@@ -158,7 +159,7 @@ impl MyTask {
         }
         // A snapshot: of the schema only (no_data, recovery and never
         // without an offset), or of schema and data.
-        let (pending, point) = self.read_schema(data)?;
+        let (creates, point) = self.read_schema(data)?;
         let tables: Vec<Captured> = self
             .schemas
             .catalog
@@ -170,7 +171,16 @@ impl MyTask {
         let batch = self.config.common.max_batch_size;
         let tables = if data { tables } else { Vec::new() };
         let snapshot = Snapshot::new(tables, point, batch);
-        let mut pending = pending;
+        let at = snapshot.position(SnapshotMarker::True);
+        let offset = snapshot.offset(false).to_json();
+        let mut pending: Vec<SourceRecord> = creates
+            .into_iter()
+            .map(|(id, sql)| {
+                let def = self.schemas.catalog.table(&id);
+                let changes = def.map(|d| vec![crate::changes::table_change("CREATE", d)]).unwrap_or_default();
+                self.emitter.schema_change(&id.database, Some(&id.table), &sql, changes, &at, offset.clone())
+            })
+            .collect();
         let held = pending.pop();
         Ok(Phase::Snapshot { pending, held, snapshot: Box::new(snapshot) })
     }
@@ -183,9 +193,10 @@ impl MyTask {
 
     /// Locks, opens the consistent-snapshot transaction, reads the binlog
     /// position and every table definition into a fresh history, and (in
-    /// `minimal` mode) unlocks. Returns the schema change records and the
-    /// consistent point; the transaction stays open for the data.
-    fn read_schema(&mut self, data: bool) -> Result<(Vec<SourceRecord>, Point), MyError> {
+    /// `minimal` mode) unlocks. Returns the CREATE statements of the
+    /// captured tables (for schema change events) and the consistent point;
+    /// the transaction stays open for the data.
+    fn read_schema(&mut self, data: bool) -> Result<(Vec<(TableId, String)>, Point), MyError> {
         let locking = self.config.locking;
         let db_filter = self.config.databases.clone();
         let mariadb = self.query()?.is_mariadb();
@@ -263,8 +274,7 @@ impl MyTask {
         if locked && locking == LockingMode::Minimal {
             conn.execute("UNLOCK TABLES")?;
         }
-        let snapshot_point = Snapshot::new(Vec::new(), point.clone(), 1);
-        let mut pending = Vec::new();
+        let mut creates = Vec::new();
         for (db, sql, table) in statements {
             let entry = Entry {
                 at: BinlogPos { file: point.file.clone(), pos: point.pos },
@@ -277,21 +287,16 @@ impl MyTask {
                 continue;
             }
             let Some(table) = table else { continue };
-            let id = crate::catalog::TableId::new(db.clone(), table.clone());
-            if !self.config.include_schema_changes || !self.config.captures(&id) {
-                continue;
+            let id = TableId::new(db, table);
+            if self.config.include_schema_changes && self.config.captures(&id) {
+                creates.push((id, sql));
             }
-            let def: Option<&TableDef> = catalog.table(&id);
-            let changes = def.map(|d| vec![crate::changes::table_change("CREATE", d)]).unwrap_or_default();
-            let at = snapshot_point.position(weir_debezium::source::SnapshotMarker::True);
-            let offset = snapshot_point.offset(false).to_json();
-            pending.push(self.emitter.schema_change(&db, Some(&table), &sql, changes, &at, offset));
         }
         if !data && let Some(q) = self.query.as_mut() {
             q.execute("COMMIT")?;
         }
         self.schemas = Schemas::new(catalog, history);
-        Ok((pending, point))
+        Ok((creates, point))
     }
 
     fn step(&mut self, deadline: Instant, out: &mut Vec<SourceRecord>) -> Result<(), ConnectorError> {

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use weir_debezium::config::{Common, Problem, common_keys, filter, invalid, key, value as get};
+use weir_debezium::config::{
+    Common, Problem, common_keys, filter, hostname, invalid, key, pem_text, port, value as get,
+};
 use weir_debezium::filters::Filter;
 use weir_sdk::{Config, ConfigKey, ConfigType, Importance};
 
@@ -167,14 +169,8 @@ impl PgConfig {
                 problems.push(invalid(required, "A value is required"));
             }
         }
-        let host = get(config, "database.hostname", "");
-        if !host.is_empty() && !host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':')) {
-            problems.push(invalid("database.hostname", &format!("{host} has invalid format (only the underscore, hyphen, dot and alphanumeric characters are allowed)")));
-        }
-        let port = get(config, "database.port", "5432").parse::<u16>().unwrap_or_else(|_| {
-            problems.push(invalid("database.port", "A port number between 1 and 65535 is expected"));
-            5432
-        });
+        let host = hostname(config, &mut problems);
+        let port = port(config, 5432, &mut problems);
         let ssl = SslMode::parse(get(config, "database.sslmode", "prefer")).unwrap_or_else(|| {
             problems.push(invalid(
                 "database.sslmode",
@@ -182,19 +178,13 @@ impl PgConfig {
             ));
             SslMode::Prefer
         });
-        let root = get(config, "database.sslrootcert", "");
-        let root_cert_pem = if root.is_empty() {
-            None
-        } else if root.contains("-----BEGIN") {
-            Some(root.to_string())
-        } else {
-            problems.push(invalid(
-                "database.sslrootcert",
-                "expected the certificate's PEM text, not a path: the connector runs sandboxed without file access; \
-                 inline the file with ${directory:/path/to/dir:root.crt} (DirectoryConfigProvider)",
-            ));
-            None
-        };
+        let root_cert_pem = pem_text(
+            config,
+            "database.sslrootcert",
+            "expected the certificate's PEM text, not a path: the connector runs sandboxed without file access; \
+             inline the file with ${directory:/path/to/dir:root.crt} (DirectoryConfigProvider)",
+            &mut problems,
+        );
         match get(config, "plugin.name", "pgoutput") {
             "pgoutput" => {}
             "decoderbufs" => problems.push(invalid(

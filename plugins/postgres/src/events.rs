@@ -120,22 +120,13 @@ impl Emitter {
         let source = self.source_value(&table.id.schema, &table.id.table, at);
         let now_ns = envelope::now_ns();
         let value = envelope::value(op, before, after, source, tx_block, now_ns);
-        let mut record = SourceRecord::new(&table.topic, &self.partition, offset)
-            .value(Some(table.envelope.clone()), value)
-            .timestamp(now_ns / 1_000_000);
-        if let (Some(schema), Some(key)) = (&table.key_schema, key) {
-            record = record.key(Some(schema.clone()), key);
-        }
-        record
+        let key = table.key_schema.as_ref().zip(key);
+        envelope::record(&table.topic, &self.partition, offset, &table.envelope, value, key, now_ns)
     }
 
     /// The tombstone after a delete: same key, null value.
     pub fn tombstone(&self, table: &Captured, key: Option<Value>, offset: String) -> SourceRecord {
-        let mut record = SourceRecord::new(&table.topic, &self.partition, offset);
-        if let (Some(schema), Some(key)) = (&table.key_schema, key) {
-            record = record.key(Some(schema.clone()), key);
-        }
-        record
+        envelope::tombstone(&table.topic, &self.partition, offset, table.key_schema.as_ref().zip(key))
     }
 
     /// A `pg_logical_emit_message` event on `<prefix>.message`.
@@ -164,19 +155,11 @@ impl Emitter {
 
     /// A transaction BEGIN or END record.
     pub fn transaction(&self, topic: &str, key: Value, value: Value, offset: String) -> SourceRecord {
-        SourceRecord::new(topic, &self.partition, offset)
-            .key(Some(self.tx.key.clone()), key)
-            .value(Some(self.tx.value.clone()), value)
-            .timestamp(envelope::now_ns() / 1_000_000)
+        self.tx.record(topic, &self.partition, key, value, offset)
     }
 
     /// A heartbeat carrying `offset`.
     pub fn heartbeat(&self, topic: &str, offset: String) -> SourceRecord {
-        let now_ms = envelope::now_ns() / 1_000_000;
-        let (key, value) = heartbeat::Schemas::values(&self.prefix, now_ms);
-        SourceRecord::new(topic, &self.partition, offset)
-            .key(Some(self.heartbeat.key.clone()), key)
-            .value(Some(self.heartbeat.value.clone()), value)
-            .timestamp(now_ms)
+        self.heartbeat.record(topic, &self.partition, &self.prefix, offset)
     }
 }

@@ -8,7 +8,7 @@
 //! the whole snapshot) as Debezium does.
 
 use weir_debezium::envelope::Op;
-use weir_debezium::source::SnapshotMarker;
+use weir_debezium::source::{Lookahead, SnapshotMarker};
 use weir_sdk::{ConnectorError, SourceRecord};
 
 use crate::events::{Emitter, Position};
@@ -19,15 +19,6 @@ use crate::tables::Captured;
 use crate::types::Modes;
 use crate::wire::{PgConn, ident};
 
-/// A row read but not yet emitted.
-struct Held {
-    table: usize,
-    row: Vec<Datum>,
-    first_in_snapshot: bool,
-    first_in_table: bool,
-    last_in_table: bool,
-}
-
 /// A snapshot in progress on the query connection (which holds the
 /// snapshot transaction until [`Snapshot::finish`]).
 pub struct Snapshot {
@@ -35,9 +26,7 @@ pub struct Snapshot {
     current: usize,
     cursor_open: bool,
     table_exhausted: bool,
-    rows_in_table: u64,
-    emitted_any: bool,
-    held: Option<Held>,
+    rows: Lookahead<Vec<Datum>>,
     consistent_point: u64,
     tx_id: Option<i64>,
     ts_us: i64,
@@ -52,9 +41,7 @@ impl Snapshot {
             current: 0,
             cursor_open: false,
             table_exhausted: false,
-            rows_in_table: 0,
-            emitted_any: false,
-            held: None,
+            rows: Lookahead::default(),
             consistent_point,
             tx_id,
             ts_us: lsn::unix_now_micros(),
@@ -88,7 +75,7 @@ impl Snapshot {
                 ))?;
                 self.cursor_open = true;
                 self.table_exhausted = false;
-                self.rows_in_table = 0;
+                self.rows.start_table();
                 crate::log_info(&format!("Snapshot: reading table {}", table.id.qualified()));
             }
             if !self.table_exhausted {
@@ -97,7 +84,9 @@ impl Snapshot {
                 while let Some(row) = conn.next_row()? {
                     n += 1;
                     let row: Vec<Datum> = row.into_iter().map(|c| c.map_or(Datum::Null, Datum::Text)).collect();
-                    self.push(row, emitter, modes, &mut out)?;
+                    if let Some((table, row, marker)) = self.rows.push(self.current, row) {
+                        out.push(self.record(table, &row, marker, emitter, modes)?);
+                    }
                 }
                 if n < self.fetch_size {
                     self.table_exhausted = true;
@@ -106,13 +95,11 @@ impl Snapshot {
                     return Ok((out, false));
                 }
             }
-            if let Some(h) = self.held.as_mut().filter(|h| h.table == self.current) {
-                h.last_in_table = true;
-            }
+            self.rows.end_table(self.current);
             conn.query("CLOSE weir_snapshot")?;
             crate::log_info(&format!(
                 "Snapshot: {} rows from {}",
-                self.rows_in_table,
+                self.rows.rows_in_table(),
                 self.tables[self.current].id.qualified()
             ));
             self.cursor_open = false;
@@ -121,43 +108,22 @@ impl Snapshot {
                 return Ok((out, false));
             }
         }
-        if let Some(h) = self.held.take() {
-            out.push(self.record(h, true, emitter, modes)?);
+        if let Some((table, row, marker)) = self.rows.finish() {
+            out.push(self.record(table, &row, marker, emitter, modes)?);
         }
         Ok((out, true))
     }
 
-    fn push(
-        &mut self,
-        row: Vec<Datum>,
-        emitter: &Emitter,
-        modes: &Modes,
-        out: &mut Vec<SourceRecord>,
-    ) -> Result<(), ConnectorError> {
-        if let Some(h) = self.held.take() {
-            out.push(self.record(h, false, emitter, modes)?);
-        }
-        self.held = Some(Held {
-            table: self.current,
-            row,
-            first_in_snapshot: !self.emitted_any,
-            first_in_table: self.rows_in_table == 0,
-            last_in_table: false,
-        });
-        self.emitted_any = true;
-        self.rows_in_table += 1;
-        Ok(())
-    }
-
     fn record(
         &self,
-        h: Held,
-        last_in_snapshot: bool,
+        table: usize,
+        row: &[Datum],
+        marker: SnapshotMarker,
         emitter: &Emitter,
         modes: &Modes,
     ) -> Result<SourceRecord, ConnectorError> {
-        let table = &self.tables[h.table];
-        let marker = SnapshotMarker::resolve(h.first_in_snapshot, last_in_snapshot, h.first_in_table, h.last_in_table);
+        let table = &self.tables[table];
+        let last_in_snapshot = marker == SnapshotMarker::Last;
         let at = Position {
             ts_us: self.ts_us,
             tx_id: self.tx_id,
@@ -174,8 +140,8 @@ impl Snapshot {
             snapshot_completed: Some(last_in_snapshot),
             ..Offset::default()
         };
-        let key = table.key(&h.row, modes)?;
-        let after = table.row(&h.row, modes)?;
+        let key = table.key(row, modes)?;
+        let after = table.row(row, modes)?;
         Ok(emitter.change(table, Op::Read, key, None, Some(after), &at, None, offset.to_json()))
     }
 }

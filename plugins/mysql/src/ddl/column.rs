@@ -145,15 +145,7 @@ pub fn parse_column(cur: &mut Cursor<'_>, name: String) -> Result<ParsedColumn, 
             // COMPRESSED=zlib, …): skip the word and a following `= value`
             // or `( … )`.
             cur.next();
-            if cur.eat_punct('=') {
-                if cur.is_punct('(') {
-                    cur.skip_parens()?;
-                } else {
-                    cur.next();
-                }
-            } else if cur.is_punct('(') {
-                cur.skip_parens()?;
-            }
+            cur.skip_option_value()?;
         }
     }
 

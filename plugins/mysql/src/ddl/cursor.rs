@@ -150,6 +150,21 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// Skips an option's value after its name: `= value`, `= ( … )` or
+    /// `( … )` (nothing when neither follows).
+    pub fn skip_option_value(&mut self) -> Result<(), DdlError> {
+        if self.eat_punct('=') {
+            if self.is_punct('(') {
+                self.skip_parens()?;
+            } else {
+                self.next();
+            }
+        } else if self.is_punct('(') {
+            self.skip_parens()?;
+        }
+        Ok(())
+    }
+
     /// Skips a balanced `( … )` group; the cursor must be on `(`.
     pub fn skip_parens(&mut self) -> Result<(), DdlError> {
         self.expect_punct('(')?;

@@ -451,15 +451,7 @@ fn skip_option(cur: &mut Cursor<'_>) -> Result<(), DdlError> {
         return cur.skip_parens();
     }
     if let Some(Tok::Word(_)) = cur.next() {
-        if cur.eat_punct('=') {
-            if cur.is_punct('(') {
-                cur.skip_parens()?;
-            } else {
-                cur.next();
-            }
-        } else if cur.is_punct('(') {
-            cur.skip_parens()?;
-        }
+        cur.skip_option_value()?;
     }
     Ok(())
 }
