@@ -42,9 +42,14 @@ impl MariaDb {
     pub fn start_with(extra: &[&str]) -> Self {
         let dir = tempfile::Builder::new().prefix("weir-maria").tempdir_in("/tmp").expect("temp dir");
         let data = dir.path().join("data");
+        // A temporary directory of its own: servers installed side by side
+        // in /tmp collide on their temporary tables' names.
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir(&tmp).expect("temp dir for mariadbd");
         let out = Command::new(find("mariadb-install-db"))
             .args(["--no-defaults", "--user=root", "--auth-root-authentication-method=normal", "--skip-test-db"])
             .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--tmpdir={}", tmp.display()))
             .output()
             .expect("running mariadb-install-db");
         assert!(out.status.success(), "mariadb-install-db failed:\n{}", String::from_utf8_lossy(&out.stderr));
@@ -55,6 +60,7 @@ impl MariaDb {
             "--no-defaults".to_string(),
             "--user=root".into(),
             format!("--datadir={d}/data"),
+            format!("--tmpdir={d}/tmp"),
             format!("--socket={d}/mysqld.sock"),
             format!("--pid-file={d}/mysqld.pid"),
             format!("--log-error={d}/error.log"),
