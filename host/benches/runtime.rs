@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use weir::record::OutputFormat;
 use weir::runtime::{EMBEDDED, Grants, HostServices, Limits, Runtime};
 // The datagen generator itself, compiled natively: the limit the wasm path is
 // measured against.
@@ -87,7 +88,7 @@ fn main() {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
-        let task = instance.open_task(class, 0, &config).expect("call").expect("open");
+        let task = instance.open_task(class, 0, &config, OutputFormat::default()).expect("call").expect("open");
         let run_for = Duration::from_secs(3);
         let (cpu0, t) = (cpu_time(), Instant::now());
         let mut records = 0usize;

@@ -5,7 +5,9 @@
 //! strings are written as Jackson writes them, by `weir-json`, which the
 //! connectors share.
 
-use crate::record::{Data, Schema, SchemaType, Value};
+use weir_json::connect::{DECIMAL, JsonConverter};
+
+use crate::record::{Data, Schema, Value};
 
 /// Errors converting a record.
 #[derive(Debug, thiserror::Error)]
@@ -69,31 +71,14 @@ impl Converter {
         }
         match self {
             Self::Json { schemas, numeric_decimals } => {
-                let mut out = String::with_capacity(128);
-                let mut w = Writer { out: &mut out, numeric_decimals: *numeric_decimals };
-                if *schemas {
-                    w.out.push_str("{\"schema\":");
-                    match &data.schema {
-                        Some(schema) => w.out.push_str(schema_json(schema)),
-                        None => w.out.push_str("null"),
-                    }
-                    w.out.push_str(",\"payload\":");
-                    w.payload(data.schema.as_deref(), &data.value)?;
-                    w.out.push('}');
-                } else {
-                    // A schema with a null value still writes the JSON `null`, as Kafka's does.
-                    w.payload(data.schema.as_deref(), &data.value)?;
-                }
-                Ok(Some(out.into_bytes()))
+                JsonConverter { schemas_enable: *schemas, numeric_decimals: *numeric_decimals }
+                    .convert(data.schema.as_deref().map(Schema::json), &data.value)
+                    .map_err(|e| ConvertError::Mismatch(e.0))
             }
             Self::String => match &data.value {
                 Value::Null => Ok(None),
                 Value::String(s) => Ok(Some(s.clone().into_bytes())),
-                other => {
-                    let mut out = String::new();
-                    Writer { out: &mut out, numeric_decimals: true }.payload(data.schema.as_deref(), other)?;
-                    Ok(Some(out.into_bytes()))
-                }
+                other => Ok(Some(payload_text(data.schema.as_deref(), other)?.into_bytes())),
             },
             Self::ByteArray => match &data.value {
                 Value::Null => Ok(None),
@@ -102,6 +87,26 @@ impl Converter {
             },
         }
     }
+
+    /// The encoding a task may write itself for this converter when no
+    /// transform runs: JsonConverter's, which the SDK shares (`weir_json::connect`).
+    pub fn task_encoding(&self) -> Option<JsonConverter> {
+        match *self {
+            Self::Json { schemas, numeric_decimals } => {
+                Some(JsonConverter { schemas_enable: schemas, numeric_decimals })
+            }
+            Self::String | Self::ByteArray => None,
+        }
+    }
+}
+
+/// A value's JSON payload with numeric decimals, as the string and header
+/// converters print structured values.
+fn payload_text(schema: Option<&Schema>, value: &Value) -> Result<String, ConvertError> {
+    let mut out = String::new();
+    weir_json::connect::write_payload(&mut out, schema.map(Schema::json), value, true)
+        .map_err(|e| ConvertError::Mismatch(e.0))?;
+    Ok(out)
 }
 
 /// A header value as Kafka Connect's `SimpleHeaderConverter` writes it:
@@ -112,197 +117,10 @@ pub fn header_bytes(data: Option<&Data>) -> Result<Option<Vec<u8>>, ConvertError
     match &data.value {
         Value::Null => Ok(None),
         Value::String(s) => Ok(Some(s.clone().into_bytes())),
-        Value::Bytes(b) if !is_decimal(data.schema.as_deref()) => {
-            let mut out = String::new();
-            weir_json::write_base64(&mut out, b);
-            Ok(Some(out.into_bytes()))
+        Value::Bytes(b) if data.schema.as_deref().is_none_or(|s| s.name.as_deref() != Some(DECIMAL)) => {
+            Ok(Some(base64(b).into_bytes()))
         }
-        other => {
-            let mut out = String::new();
-            Writer { out: &mut out, numeric_decimals: true }.payload(data.schema.as_deref(), other)?;
-            Ok(Some(out.into_bytes()))
-        }
-    }
-}
-
-/// Kafka's `Decimal` logical type name.
-const DECIMAL: &str = "org.apache.kafka.connect.data.Decimal";
-
-fn is_decimal(schema: Option<&Schema>) -> bool {
-    schema.is_some_and(|s| s.name.as_deref() == Some(DECIMAL))
-}
-
-/// The schema as JsonConverter renders it, built once per schema.
-pub fn schema_json(schema: &Schema) -> &str {
-    schema.rendered_json.get_or_init(|| schema_value(schema).to_string())
-}
-
-fn schema_value(schema: &Schema) -> serde_json::Value {
-    let mut obj = serde_json::Map::new();
-    obj.insert("type".into(), schema.ty.json_name().into());
-    match schema.ty {
-        SchemaType::Struct => {
-            let fields = schema
-                .fields
-                .iter()
-                .map(|(name, field)| {
-                    let mut v = schema_value(field);
-                    if let serde_json::Value::Object(m) = &mut v {
-                        m.insert("field".into(), name.clone().into());
-                    }
-                    v
-                })
-                .collect();
-            obj.insert("fields".into(), serde_json::Value::Array(fields));
-        }
-        SchemaType::Array => {
-            if let Some(items) = &schema.value_schema {
-                obj.insert("items".into(), schema_value(items));
-            }
-        }
-        SchemaType::Map => {
-            if let Some(keys) = &schema.key_schema {
-                obj.insert("keys".into(), schema_value(keys));
-            }
-            if let Some(values) = &schema.value_schema {
-                obj.insert("values".into(), schema_value(values));
-            }
-        }
-        _ => {}
-    }
-    obj.insert("optional".into(), schema.optional.into());
-    if let Some(name) = &schema.name {
-        obj.insert("name".into(), name.clone().into());
-    }
-    if let Some(version) = schema.version {
-        obj.insert("version".into(), version.into());
-    }
-    if let Some(doc) = &schema.doc {
-        obj.insert("doc".into(), doc.clone().into());
-    }
-    if !schema.parameters.is_empty() {
-        let params = schema.parameters.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(v.clone()))).collect();
-        obj.insert("parameters".into(), serde_json::Value::Object(params));
-    }
-    if let Some(default) = &schema.default {
-        obj.insert("default".into(), default.clone());
-    }
-    serde_json::Value::Object(obj)
-}
-
-/// A struct schema's field keys as the payload writer puts them (see
-/// [`Schema::field_keys`]).
-fn field_keys(schema: &Schema) -> Vec<String> {
-    schema
-        .fields
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| {
-            let mut key = String::with_capacity(name.len() + 4);
-            key.push(if i == 0 { '{' } else { ',' });
-            weir_json::write_string(&mut key, name);
-            key.push(':');
-            key
-        })
-        .collect()
-}
-
-/// Writes a payload; carries the converter's `decimal.format`.
-struct Writer<'a> {
-    out: &'a mut String,
-    numeric_decimals: bool,
-}
-
-impl Writer<'_> {
-    fn payload(&mut self, schema: Option<&Schema>, value: &Value) -> Result<(), ConvertError> {
-        match value {
-            Value::Null => self.out.push_str("null"),
-            Value::Boolean(b) => self.out.push_str(if *b { "true" } else { "false" }),
-            Value::Int8(v) => weir_json::write_i64(self.out, i64::from(*v)),
-            Value::Int16(v) => weir_json::write_i64(self.out, i64::from(*v)),
-            Value::Int32(v) => weir_json::write_i64(self.out, i64::from(*v)),
-            Value::Int64(v) => weir_json::write_i64(self.out, *v),
-            Value::Float32(v) => weir_json::write_float(self.out, *v),
-            Value::Float64(v) => weir_json::write_double(self.out, *v),
-            Value::String(s) => weir_json::write_string(self.out, s),
-            Value::Bytes(b) if self.numeric_decimals && is_decimal(schema) => {
-                let scale = schema
-                    .and_then(|s| s.parameters.iter().find(|(k, _)| k == "scale"))
-                    .and_then(|(_, v)| v.parse::<i32>().ok())
-                    .ok_or_else(|| {
-                        ConvertError::Mismatch("a Decimal schema needs an integer scale parameter".into())
-                    })?;
-                weir_json::write_big_decimal(self.out, b, scale);
-            }
-            Value::Bytes(b) => {
-                self.out.push('"');
-                weir_json::write_base64(self.out, b);
-                self.out.push('"');
-            }
-            Value::Struct(fields) => {
-                let schema = schema.ok_or_else(|| ConvertError::Mismatch("a struct value needs a schema".into()))?;
-                if schema.fields.len() != fields.len() {
-                    return Err(ConvertError::Mismatch(format!(
-                        "struct {} has {} fields but the value has {}",
-                        schema.name.as_deref().unwrap_or("(unnamed)"),
-                        schema.fields.len(),
-                        fields.len()
-                    )));
-                }
-                if fields.is_empty() {
-                    self.out.push_str("{}");
-                    return Ok(());
-                }
-                let keys = schema.field_keys.get_or_init(|| field_keys(schema));
-                for ((key, (_, field_schema)), field) in keys.iter().zip(&schema.fields).zip(fields) {
-                    self.out.push_str(key);
-                    self.payload(Some(field_schema), field)?;
-                }
-                self.out.push('}');
-            }
-            Value::Array(items) => {
-                let element = schema.and_then(|s| s.value_schema.as_deref());
-                self.out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        self.out.push(',');
-                    }
-                    self.payload(element, item)?;
-                }
-                self.out.push(']');
-            }
-            Value::Map(entries) => {
-                let key_schema = schema.and_then(|s| s.key_schema.as_deref());
-                let value_schema = schema.and_then(|s| s.value_schema.as_deref());
-                let string_keys = entries.iter().all(|(k, _)| matches!(k, Value::String(_)));
-                if string_keys {
-                    self.out.push('{');
-                    for (i, (k, v)) in entries.iter().enumerate() {
-                        if i > 0 {
-                            self.out.push(',');
-                        }
-                        self.payload(key_schema, k)?;
-                        self.out.push(':');
-                        self.payload(value_schema, v)?;
-                    }
-                    self.out.push('}');
-                } else {
-                    self.out.push('[');
-                    for (i, (k, v)) in entries.iter().enumerate() {
-                        if i > 0 {
-                            self.out.push(',');
-                        }
-                        self.out.push('[');
-                        self.payload(key_schema, k)?;
-                        self.out.push(',');
-                        self.payload(value_schema, v)?;
-                        self.out.push(']');
-                    }
-                    self.out.push(']');
-                }
-            }
-        }
-        Ok(())
+        other => Ok(Some(payload_text(data.schema.as_deref(), other)?.into_bytes())),
     }
 }
 
@@ -318,6 +136,7 @@ mod tests {
     use std::sync::{Arc, OnceLock};
 
     use super::*;
+    use crate::record::SchemaType;
 
     fn prim(ty: SchemaType) -> Arc<Schema> {
         Arc::new(Schema {
@@ -331,8 +150,7 @@ mod tests {
             fields: vec![],
             key_schema: None,
             value_schema: None,
-            rendered_json: OnceLock::new(),
-            field_keys: OnceLock::new(),
+            json: OnceLock::new(),
         })
     }
 
@@ -348,8 +166,7 @@ mod tests {
             fields,
             key_schema: None,
             value_schema: None,
-            rendered_json: OnceLock::new(),
-            field_keys: OnceLock::new(),
+            json: OnceLock::new(),
         })
     }
 

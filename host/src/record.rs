@@ -75,13 +75,64 @@ pub struct Schema {
     pub key_schema: Option<Arc<Schema>>,
     /// Array element or map value schema.
     pub value_schema: Option<Arc<Schema>>,
-    /// The schema as JsonConverter renders it, built on first use: a table's
-    /// schema is rendered once, not per record.
-    pub rendered_json: OnceLock<String>,
-    /// Each struct field's key as JsonConverter writes it (`{"name":` for
-    /// the first field, `,"name":` after), escaped once per schema: field
-    /// names are most of the strings a change event's JSON holds.
-    pub field_keys: OnceLock<Vec<String>>,
+    /// What JsonConverter derives from the schema (its JSON, escaped field
+    /// keys, decimal scale), prepared on first use: a table's schema is
+    /// prepared once, not per record.
+    pub json: OnceLock<weir_json::connect::JsonSchema>,
+}
+
+impl Schema {
+    /// The schema prepared for JsonConverter, on first use.
+    pub fn json(&self) -> &weir_json::connect::JsonSchema {
+        self.json.get_or_init(|| weir_json::connect::JsonSchema::new(self))
+    }
+}
+
+impl weir_json::connect::SchemaSource for Schema {
+    fn kind(&self) -> weir_json::connect::Kind {
+        use weir_json::connect::Kind;
+        match self.ty {
+            SchemaType::Int8 => Kind::Int8,
+            SchemaType::Int16 => Kind::Int16,
+            SchemaType::Int32 => Kind::Int32,
+            SchemaType::Int64 => Kind::Int64,
+            SchemaType::Float32 => Kind::Float32,
+            SchemaType::Float64 => Kind::Float64,
+            SchemaType::Boolean => Kind::Boolean,
+            SchemaType::String => Kind::String,
+            SchemaType::Bytes => Kind::Bytes,
+            SchemaType::Array => Kind::Array,
+            SchemaType::Map => Kind::Map,
+            SchemaType::Struct => Kind::Struct,
+        }
+    }
+    fn optional(&self) -> bool {
+        self.optional
+    }
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    fn version(&self) -> Option<i32> {
+        self.version
+    }
+    fn doc(&self) -> Option<&str> {
+        self.doc.as_deref()
+    }
+    fn parameters(&self) -> &[(String, String)] {
+        &self.parameters
+    }
+    fn default_json(&self) -> Option<String> {
+        self.default.as_ref().map(serde_json::Value::to_string)
+    }
+    fn fields(&self) -> impl Iterator<Item = (&str, &Self)> {
+        self.fields.iter().map(|(name, schema)| (name.as_str(), &**schema))
+    }
+    fn value_schema(&self) -> Option<&Self> {
+        self.value_schema.as_deref()
+    }
+    fn key_schema(&self) -> Option<&Self> {
+        self.key_schema.as_deref()
+    }
 }
 
 /// A typed value; struct fields in schema order.
@@ -115,6 +166,27 @@ pub enum Value {
     Map(Vec<(Value, Value)>),
 }
 
+impl weir_json::connect::ConnectValue for Value {
+    fn view(&self) -> weir_json::connect::ValueRef<'_, Self> {
+        use weir_json::connect::ValueRef;
+        match self {
+            Self::Null => ValueRef::Null,
+            Self::Boolean(b) => ValueRef::Boolean(*b),
+            Self::Int8(v) => ValueRef::Int(i64::from(*v)),
+            Self::Int16(v) => ValueRef::Int(i64::from(*v)),
+            Self::Int32(v) => ValueRef::Int(i64::from(*v)),
+            Self::Int64(v) => ValueRef::Int(*v),
+            Self::Float32(v) => ValueRef::Float32(*v),
+            Self::Float64(v) => ValueRef::Float64(*v),
+            Self::String(s) => ValueRef::String(s),
+            Self::Bytes(b) => ValueRef::Bytes(b),
+            Self::Struct(fields) => ValueRef::Struct(fields),
+            Self::Array(items) => ValueRef::Array(items),
+            Self::Map(entries) => ValueRef::Map(entries),
+        }
+    }
+}
+
 /// A key, value or header value with its schema.
 #[derive(Debug, Clone)]
 pub struct Data {
@@ -143,4 +215,87 @@ pub struct SourceRecord {
     pub source_partition: String,
     /// Source offset (JSON object).
     pub source_offset: String,
+}
+
+/// How a task is asked to hand over keys and values: `None` typed, or
+/// already written by JsonConverter with these settings (only when no
+/// transform runs; see `wit/README.md`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutputFormat {
+    /// The key's encoding.
+    pub key: Option<weir_json::connect::JsonConverter>,
+    /// The value's encoding.
+    pub value: Option<weir_json::connect::JsonConverter>,
+}
+
+/// A key or value as a task handed it over.
+#[derive(Debug, Clone)]
+pub enum Part {
+    /// Typed, for the transforms and converters.
+    Typed(Data),
+    /// Already the bytes the converter would write.
+    Encoded(Vec<u8>),
+}
+
+/// One record as `poll` returned it: a [`SourceRecord`] whose key or value
+/// may already be encoded.
+#[derive(Debug, Clone)]
+pub struct PolledRecord {
+    /// Topic.
+    pub topic: String,
+    /// Kafka partition chosen by the connector.
+    pub kafka_partition: Option<i32>,
+    /// Key; `None` is a null key.
+    pub key: Option<Part>,
+    /// Value; `None` is a tombstone.
+    pub value: Option<Part>,
+    /// Milliseconds since the epoch.
+    pub timestamp: Option<i64>,
+    /// Headers.
+    pub headers: Vec<(String, Option<Data>)>,
+    /// Source partition (JSON object).
+    pub source_partition: String,
+    /// Source offset (JSON object).
+    pub source_offset: String,
+}
+
+impl PolledRecord {
+    /// The typed record, for transforms; `Err` with the record back when a
+    /// part is encoded (the host asked for that only without transforms).
+    pub fn into_typed(self) -> Result<SourceRecord, Box<Self>> {
+        match (&self.key, &self.value) {
+            (Some(Part::Encoded(_)), _) | (_, Some(Part::Encoded(_))) => Err(Box::new(self)),
+            _ => {
+                let typed = |part: Option<Part>| match part {
+                    Some(Part::Typed(data)) => Some(data),
+                    _ => None,
+                };
+                Ok(SourceRecord {
+                    topic: self.topic,
+                    kafka_partition: self.kafka_partition,
+                    key: typed(self.key),
+                    value: typed(self.value),
+                    timestamp: self.timestamp,
+                    headers: self.headers,
+                    source_partition: self.source_partition,
+                    source_offset: self.source_offset,
+                })
+            }
+        }
+    }
+}
+
+impl From<SourceRecord> for PolledRecord {
+    fn from(r: SourceRecord) -> Self {
+        Self {
+            topic: r.topic,
+            kafka_partition: r.kafka_partition,
+            key: r.key.map(Part::Typed),
+            value: r.value.map(Part::Typed),
+            timestamp: r.timestamp,
+            headers: r.headers,
+            source_partition: r.source_partition,
+            source_offset: r.source_offset,
+        }
+    }
 }

@@ -1,7 +1,9 @@
-//! One source task's life on its own thread: open, then poll → convert →
+//! One source task's life: open, then poll → transform and convert →
 //! append records and advance offsets in one durable transaction → tell the
-//! task what is committed. Offsets never move before their records are
-//! durable, so a crash at any point loses nothing that was committed.
+//! task what is committed. Polling runs on the task's thread and delivery on
+//! a second one, so the plugin's work and the sink's overlap. Offsets never
+//! move before their records are durable, so a crash at any point loses
+//! nothing that was committed.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use crate::convert::Converter;
 use crate::plugin::ConnectorError;
-use crate::record::SourceRecord;
+use crate::record::{OutputFormat, Part, PolledRecord};
 use crate::runtime::{DisplayChain, Grants, HostServices, Instance, Limits, LoadedPlugin, Runtime, TaskRef};
-use crate::sink::{Delivery, Outgoing};
+use crate::sink::{Delivery, Outgoing, Sink};
 use crate::store::{LogRecord, OffsetEntry, StateStore};
 use crate::transforms::Chain;
 
@@ -224,23 +226,30 @@ fn run(spec: &TaskSpec, status: &Mutex<Status>, control: &TaskControl) {
         Ok(i) => i,
         Err(e) => return fail(spec, status, e.trace()),
     };
-    let mut chain = match Chain::from_config(&spec.connector_config) {
+    let chain = match Chain::from_config(&spec.connector_config) {
         Ok(chain) => chain,
         Err(problems) => {
             let messages: Vec<String> = problems.into_iter().map(|p| p.message).collect();
             return fail(spec, status, format!("invalid transforms: {}", messages.join("; ")));
         }
     };
-    let mut sink = match spec.delivery.open(&spec.connector, spec.store.clone()) {
+    let sink = match spec.delivery.open(&spec.connector, spec.store.clone()) {
         Ok(sink) => sink,
         Err(e) => return fail(spec, status, DisplayChain(&e).to_string()),
+    };
+    // With no transform to read them, keys and values JsonConverter would
+    // write are written by the task itself, sparing the typed round trip.
+    let output = if chain.is_empty() {
+        OutputFormat { key: spec.key_converter.task_encoding(), value: spec.value_converter.task_encoding() }
+    } else {
+        OutputFormat::default()
     };
     let mut retry = RetryState::new(spec.retry);
     let task = loop {
         if control.stop.load(Ordering::SeqCst) {
             return;
         }
-        match instance.open_task(&spec.class, spec.task_id, &spec.config) {
+        match instance.open_task(&spec.class, spec.task_id, &spec.config, output) {
             Ok(Ok(task)) => break task,
             Ok(Err(ConnectorError::Retriable(message))) => match retry.next_delay() {
                 Some(delay) => {
@@ -257,7 +266,78 @@ fn run(spec: &TaskSpec, status: &Mutex<Status>, control: &TaskControl) {
     set(status, Status::of(State::Running));
     tracing::info!(connector = %spec.connector, task = spec.task_id, "task started");
 
+    // Polling (the plugin's work) and delivery (transforms, converters, the
+    // sink's durable commit) run on two threads, so neither waits for the
+    // other: one batch is delivered while the next is polled.
+    let (batches, to_deliver) = std::sync::mpsc::sync_channel::<Vec<PolledRecord>>(1);
+    let (reports, delivered) = std::sync::mpsc::channel::<Delivered>();
+    let failure = std::thread::scope(|scope| {
+        let delivery = std::thread::Builder::new()
+            .name(format!("deliver-{}-{}", spec.connector, spec.task_id))
+            .spawn_scoped(scope, move || deliver(spec, control, chain, sink, to_deliver, reports));
+        if let Err(e) = delivery {
+            return Some(format!("could not start the delivery thread: {e}"));
+        }
+        let failure = poll_loop(spec, status, control, &mut instance, task, &mut retry, &batches, &delivered);
+        // Closing the channel tells delivery to flush what is outstanding, as Kafka Connect does on stop.
+        drop(batches);
+        failure
+    });
+    // Delivery has ended: tell the task what it made durable, then close it.
+    let mut failure = failure;
+    for report in delivered.try_iter() {
+        match report {
+            Delivered::Committed(committed) => tell_committed(spec, &mut instance, task, &committed),
+            Delivered::Failed(trace) => failure = failure.or(Some(trace)),
+        }
+    }
+    if let Err(e) = instance.close(task) {
+        tracing::warn!(connector = %spec.connector, task = spec.task_id, error = %e, "closing the task failed");
+    }
+    match failure {
+        Some(trace) => fail(spec, status, trace),
+        None => tracing::info!(connector = %spec.connector, task = spec.task_id, "task stopped"),
+    }
+}
+
+/// What the delivery thread reports to the polling thread.
+enum Delivered {
+    /// These offsets are durable; the task's `commit` hook hears of them.
+    Committed(Vec<OffsetEntry>),
+    /// Delivery failed; the task fails with this trace.
+    Failed(String),
+}
+
+/// How often delivery commits when no batch arrives (the sink keeps its own
+/// flush interval; this only bounds how late an idle task hears of it).
+const IDLE_COMMIT_TICK: Duration = Duration::from_millis(100);
+
+/// Polls until told to stop or a failure; returns the failure's trace.
+#[allow(clippy::too_many_arguments)]
+fn poll_loop(
+    spec: &TaskSpec,
+    status: &Mutex<Status>,
+    control: &TaskControl,
+    instance: &mut Instance,
+    task: TaskRef,
+    retry: &mut RetryState,
+    batches: &std::sync::mpsc::SyncSender<Vec<PolledRecord>>,
+    delivered: &std::sync::mpsc::Receiver<Delivered>,
+) -> Option<String> {
+    // Tells the task what delivery made durable; a delivery failure ends polling.
+    let hear = |instance: &mut Instance| -> Option<String> {
+        for report in delivered.try_iter() {
+            match report {
+                Delivered::Committed(committed) => tell_committed(spec, instance, task, &committed),
+                Delivered::Failed(trace) => return Some(trace),
+            }
+        }
+        None
+    };
     while !control.stop.load(Ordering::SeqCst) {
+        if let Some(trace) = hear(instance) {
+            return Some(trace);
+        }
         if control.paused.load(Ordering::SeqCst) {
             set(status, Status::of(State::Paused));
             sleep_unless_stopped(control, Duration::from_millis(50));
@@ -267,70 +347,86 @@ fn run(spec: &TaskSpec, status: &Mutex<Status>, control: &TaskControl) {
             set(status, Status::of(State::Running));
         }
         let records = match instance.poll(task, POLL_TIMEOUT_MS) {
-            Err(e) => return fail(spec, status, e.trace()),
+            Err(e) => return Some(e.trace()),
             Ok(Err(ConnectorError::Retriable(message))) => match retry.next_delay() {
                 Some(delay) => {
                     tracing::warn!(connector = %spec.connector, task = spec.task_id, error = %message, ?delay, "retriable error; retrying");
                     sleep_unless_stopped(control, delay);
                     continue;
                 }
-                None => {
-                    let _ = instance.close(task);
-                    return fail(spec, status, exhausted(spec, &message));
-                }
+                None => return Some(exhausted(spec, &message)),
             },
-            Ok(Err(e)) => {
-                let _ = instance.close(task);
-                return fail(spec, status, e.to_string());
-            }
+            Ok(Err(e)) => return Some(e.to_string()),
             Ok(Ok(records)) => records,
         };
         retry.reset();
-        let mut batch = Vec::with_capacity(records.len());
-        for mut record in records {
-            // Transforms never read the source position, so it moves out instead of being copied.
-            let partition = std::mem::take(&mut record.source_partition);
-            let offset = std::mem::take(&mut record.source_offset);
-            match process(spec, &mut chain, record) {
-                Ok(record) => batch.push(Outgoing { record, partition, offset }),
-                Err(failure) if spec.errors.tolerate_all => {
-                    if spec.errors.log {
-                        failure.log(spec, true);
-                    }
-                    batch.push(Outgoing { record: None, partition, offset });
-                }
-                Err(failure) => {
-                    failure.log(spec, false);
-                    let _ = instance.close(task);
-                    return fail(spec, status, format!("Tolerance exceeded in error handler: {failure}"));
-                }
-            }
-        }
-        if !batch.is_empty()
-            && let Err(e) = sink.send(batch, &|| control.stop.load(Ordering::SeqCst))
-        {
-            let _ = instance.close(task);
-            return fail(spec, status, DisplayChain(&e).to_string());
-        }
-        match sink.commit(false) {
-            Ok(committed) => tell_committed(spec, &mut instance, task, &committed),
-            Err(e) => {
-                let _ = instance.close(task);
-                return fail(spec, status, DisplayChain(&e).to_string());
-            }
+        // Blocks while delivery is a batch behind: that is the task's backpressure.
+        if !records.is_empty() && batches.send(records).is_err() {
+            // Delivery ended early; its report says why.
+            return hear(instance).or_else(|| Some("delivery stopped unexpectedly".into()));
         }
     }
-    // Deliver what is outstanding and commit it before closing, as Kafka Connect does on stop.
+    None
+}
+
+/// Transforms, converts and delivers each polled batch, committing as the
+/// sink allows; on a closed channel, flushes what is outstanding.
+fn deliver(
+    spec: &TaskSpec,
+    control: &TaskControl,
+    mut chain: Chain,
+    mut sink: Box<dyn Sink>,
+    to_deliver: std::sync::mpsc::Receiver<Vec<PolledRecord>>,
+    reports: std::sync::mpsc::Sender<Delivered>,
+) {
+    use std::sync::mpsc::RecvTimeoutError;
+    let report = |r: Delivered| {
+        // The polling thread outlives this one (scoped), so the receiver is there.
+        let _ = reports.send(r);
+    };
+    loop {
+        match to_deliver.recv_timeout(IDLE_COMMIT_TICK) {
+            Ok(records) => {
+                let mut batch = Vec::with_capacity(records.len());
+                for mut record in records {
+                    // Transforms never read the source position, so it moves out instead of being copied.
+                    let partition = std::mem::take(&mut record.source_partition);
+                    let offset = std::mem::take(&mut record.source_offset);
+                    match process(spec, &mut chain, record) {
+                        Ok(record) => batch.push(Outgoing { record, partition, offset }),
+                        Err(failure) if spec.errors.tolerate_all => {
+                            if spec.errors.log {
+                                failure.log(spec, true);
+                            }
+                            batch.push(Outgoing { record: None, partition, offset });
+                        }
+                        Err(failure) => {
+                            failure.log(spec, false);
+                            return report(Delivered::Failed(format!(
+                                "Tolerance exceeded in error handler: {failure}"
+                            )));
+                        }
+                    }
+                }
+                if let Err(e) = sink.send(batch, &|| control.stop.load(Ordering::SeqCst)) {
+                    return report(Delivered::Failed(DisplayChain(&e).to_string()));
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        match sink.commit(false) {
+            Ok(committed) if committed.is_empty() => {}
+            Ok(committed) => report(Delivered::Committed(committed)),
+            Err(e) => return report(Delivered::Failed(DisplayChain(&e).to_string())),
+        }
+    }
     match sink.flush(spec.flush_timeout) {
-        Ok(committed) => tell_committed(spec, &mut instance, task, &committed),
+        Ok(committed) => report(Delivered::Committed(committed)),
         Err(e) => {
             tracing::warn!(connector = %spec.connector, task = spec.task_id, error = %DisplayChain(&e), "the final flush failed")
         }
     }
-    if let Err(e) = instance.close(task) {
-        tracing::warn!(connector = %spec.connector, task = spec.task_id, error = %e, "closing the task failed");
-    }
-    tracing::info!(connector = %spec.connector, task = spec.task_id, "task stopped");
 }
 
 /// Tells the task which offsets are durable (its `commit` hook).
@@ -385,21 +481,22 @@ impl StageFailure {
 }
 
 /// Transforms and converts one record; `Ok(None)` when a transform dropped it.
-fn process(spec: &TaskSpec, chain: &mut Chain, record: SourceRecord) -> Result<Option<LogRecord>, StageFailure> {
-    let key_text = |record: &SourceRecord| record.key.as_ref().map(|k| format!("{:?}", k.value));
-    let failure = |stage: &'static str, record: &SourceRecord, detail: String| StageFailure {
-        stage,
-        detail,
-        topic: record.topic.clone(),
-        key: key_text(record),
-    };
+fn process(spec: &TaskSpec, chain: &mut Chain, polled: PolledRecord) -> Result<Option<LogRecord>, StageFailure> {
     let record = if chain.is_empty() {
-        record
+        polled
     } else {
+        // `bindings` refuses encoded parts the host did not ask for, and it asks only without transforms.
+        let record = polled.into_typed().map_err(|r| StageFailure {
+            stage: "TRANSFORMATION",
+            detail: "the record arrived encoded, which transforms cannot read".into(),
+            topic: r.topic.clone(),
+            key: None,
+        })?;
         // The chain consumes the record; its key is kept aside only when a failure would log it.
-        let key = if spec.errors.include_messages { key_text(&record) } else { None };
+        let key =
+            if spec.errors.include_messages { record.key.as_ref().map(|k| format!("{:?}", k.value)) } else { None };
         match chain.apply(record) {
-            Ok(Some(r)) => r,
+            Ok(Some(r)) => PolledRecord::from(r),
             Ok(None) => return Ok(None),
             Err(e) => {
                 return Err(StageFailure {
@@ -411,14 +508,31 @@ fn process(spec: &TaskSpec, chain: &mut Chain, record: SourceRecord) -> Result<O
             }
         }
     };
-    let key = spec
-        .key_converter
-        .convert(record.key.as_ref())
-        .map_err(|e| failure("KEY_CONVERTER", &record, e.to_string()))?;
-    let value = spec
-        .value_converter
-        .convert(record.value.as_ref())
-        .map_err(|e| failure("VALUE_CONVERTER", &record, e.to_string()))?;
+    let failure = |stage: &'static str, record: &PolledRecord, detail: String| StageFailure {
+        stage,
+        detail,
+        topic: record.topic.clone(),
+        key: record.key.as_ref().map(|k| match k {
+            Part::Typed(data) => format!("{:?}", data.value),
+            Part::Encoded(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        }),
+    };
+    // Typed parts go through their converter; encoded ones are already its
+    // bytes and move through afterwards, so a failure can still name the key.
+    let typed = |converter: &Converter, part: &Option<Part>| match part {
+        Some(Part::Typed(data)) => converter.convert(Some(data)).map(Some),
+        _ => Ok(None),
+    };
+    let key = typed(&spec.key_converter, &record.key).map_err(|e| failure("KEY_CONVERTER", &record, e.to_string()))?;
+    let value =
+        typed(&spec.value_converter, &record.value).map_err(|e| failure("VALUE_CONVERTER", &record, e.to_string()))?;
+    let mut record = record;
+    let encoded = |part: Option<Part>| match part {
+        Some(Part::Encoded(bytes)) => Some(bytes),
+        _ => None,
+    };
+    let key = key.unwrap_or_else(|| encoded(record.key.take()));
+    let value = value.unwrap_or_else(|| encoded(record.value.take()));
     let mut headers = Vec::with_capacity(record.headers.len());
     for (k, v) in &record.headers {
         let bytes = crate::convert::header_bytes(v.as_ref())

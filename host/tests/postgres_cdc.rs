@@ -281,6 +281,32 @@ fn kill_9_and_a_database_restart_lose_no_change() {
     assert_eq!(last["after"]["id"], 5000);
 }
 
+/// A worker killed after its records were durable but before the slot
+/// heard so replays the last transaction with every event skipped. The
+/// slot must still move past it, or the database cannot shut down: its
+/// walsender waits for the client to confirm the end of the WAL.
+#[test]
+fn a_restart_that_replays_only_durable_events_lets_the_database_shut_down() {
+    let pg = Postgres::start();
+    pg.sql("CREATE TABLE public.once (id int PRIMARY KEY)");
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = worker(&dir.path().join("w"));
+    let port = w.port;
+    w.create("once", config(&pg, "once", "once_slot", json!({})));
+    w.wait_for("the task", WAIT, |w| w.task0("once").0 == "RUNNING");
+    pg.sql("INSERT INTO public.once VALUES (1)");
+    w.wait_for("the offset", WAIT, |w| !w.offset("once").is_null());
+    // Idle keepalives (every wal_sender_timeout / 2) would move the slot; this is well before one.
+    w.kill9();
+    let w = Worker::start_on(&dir.path().join("w"), port, &[("offset.flush.interval.ms", "200")]);
+    w.wait_for("the task", WAIT, |w| w.task0("once").0 == "RUNNING");
+    pg.restart();
+    pg.sql("INSERT INTO public.once VALUES (2)");
+    w.wait_records("once", "once.public.once", 2);
+    let ids: Vec<i64> = w.payloads("once.public.once").iter().map(|p| p["after"]["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, vec![1, 2], "nothing doubled by the replay, nothing lost");
+}
+
 #[test]
 fn a_schema_change_mid_stream_changes_the_following_events() {
     let pg = Postgres::start();

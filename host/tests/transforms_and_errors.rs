@@ -112,3 +112,42 @@ fn a_record_failing_a_stage_fails_the_task_or_is_skipped_and_logged() {
     assert_eq!(lines as u64, N, "one log line per skipped record:\n{log}");
     assert!(log.contains("where source record is = topic=t-all"), "include.messages puts the record in the line");
 }
+
+/// Without transforms the task writes JsonConverter's bytes itself (the
+/// contract's `output-format`); with one, the worker's converter writes them.
+/// A transform that changes only the topic must leave every key and value
+/// byte for byte the same, with and without schemas.
+#[test]
+fn records_the_task_encodes_match_the_workers_converter() {
+    const N: u64 = 30;
+    let dir = tempfile::tempdir().unwrap();
+    let w = Worker::start(&dir.path().join("w"), &[]);
+    for (quickstart, schemas) in [("orders", "true"), ("users", "false")] {
+        let base = json!({"connector.class": "DatagenConnector", "quickstart": quickstart,
+                          "max.interval": "0", "iterations": N.to_string(),
+                          "value.converter.schemas.enable": schemas});
+        let mut direct = base.clone();
+        direct["kafka.topic"] = json!(format!("direct-{quickstart}"));
+        let mut routed = base;
+        routed["kafka.topic"] = json!(format!("typed-{quickstart}"));
+        routed["transforms"] = json!("route");
+        routed["transforms.route.type"] = json!("org.apache.kafka.connect.transforms.RegexRouter");
+        routed["transforms.route.regex"] = json!("typed-(.*)");
+        routed["transforms.route.replacement"] = json!("routed-$1");
+        let (a, b) = (format!("direct-{quickstart}"), format!("routed-{quickstart}"));
+        w.create(&a, direct);
+        w.create(&b, routed);
+        w.wait_for("both connectors' offsets", Duration::from_secs(60), |w| {
+            committed(w, &a) == N && committed(w, &b) == N
+        });
+        let (encoded, converted) = (w.records(&a), w.records(&b));
+        assert_eq!(encoded.len() as u64, N);
+        assert_eq!(converted.len() as u64, N);
+        for (e, c) in encoded.iter().zip(&converted) {
+            assert_eq!(e["key"], c["key"], "keys differ");
+            assert_eq!(e["value"], c["value"], "values differ");
+        }
+        let first: serde_json::Value = serde_json::from_str(encoded[0]["value"].as_str().unwrap()).unwrap();
+        assert_eq!(first.get("schema").is_some(), schemas == "true", "schemas.enable={schemas}: {first}");
+    }
+}

@@ -21,7 +21,7 @@ use since_v0_1_0::weir::connector::types as wit;
 use crate::plugin::{
     ConfigKeyDef, ConfigType, ConfigValueInfo, ConnectorDescriptor, ConnectorError, ConnectorKind, EndpointKey,
 };
-use crate::record::{Data, Schema, SchemaType, SourceRecord, Value};
+use crate::record::{Data, OutputFormat, Part, PolledRecord, Schema, SchemaType, Value};
 
 /// Contract versions this host loads, newest last.
 pub const SUPPORTED_VERSIONS: &[&str] = &["0.1.0"];
@@ -131,27 +131,42 @@ impl SchemaTable {
         self.schemas.get(&id).cloned().ok_or_else(|| MalformedData(format!("record refers to unknown schema id {id}")))
     }
 
-    /// Converts a batch's records.
-    pub fn records(&self, records: Vec<wit::SourceRecord>) -> Result<Vec<SourceRecord>, MalformedData> {
-        records.into_iter().map(|r| self.record(r)).collect()
+    /// Converts a batch's records; `output` is what `open-task` asked for,
+    /// and a part encoded where it asked for typed data is refused.
+    pub fn records(
+        &self,
+        records: Vec<wit::SourceRecord>,
+        output: OutputFormat,
+    ) -> Result<Vec<PolledRecord>, MalformedData> {
+        records.into_iter().map(|r| self.record(r, output)).collect()
     }
 
-    fn record(&self, r: wit::SourceRecord) -> Result<SourceRecord, MalformedData> {
+    fn record(&self, r: wit::SourceRecord, output: OutputFormat) -> Result<PolledRecord, MalformedData> {
         let headers = r
             .headers
             .into_iter()
             .map(|h| Ok((h.key, h.value.map(|v| self.data(v)).transpose()?)))
             .collect::<Result<_, MalformedData>>()?;
-        Ok(SourceRecord {
+        Ok(PolledRecord {
             topic: r.topic,
             kafka_partition: r.kafka_partition,
-            key: r.key.map(|k| self.data(k)).transpose()?,
-            value: r.value.map(|v| self.data(v)).transpose()?,
+            key: r.key.map(|k| self.part(k, output.key.is_some(), "key")).transpose()?,
+            value: r.value.map(|v| self.part(v, output.value.is_some(), "value")).transpose()?,
             timestamp: r.timestamp,
             headers,
             source_partition: r.source_partition,
             source_offset: r.source_offset,
         })
+    }
+
+    fn part(&self, p: wit::Payload, encoded_asked: bool, what: &str) -> Result<Part, MalformedData> {
+        match p {
+            wit::Payload::Typed(d) => Ok(Part::Typed(self.data(d)?)),
+            wit::Payload::Encoded(bytes) if encoded_asked => Ok(Part::Encoded(bytes)),
+            wit::Payload::Encoded(_) => {
+                Err(MalformedData(format!("a record's {what} came encoded, but the host asked for typed data")))
+            }
+        }
     }
 
     fn data(&self, d: wit::Data) -> Result<Data, MalformedData> {
@@ -220,8 +235,7 @@ fn build_schema(
         fields,
         key_schema,
         value_schema,
-        rendered_json: OnceLock::new(),
-        field_keys: OnceLock::new(),
+        json: OnceLock::new(),
     });
     if let Some(slot) = built.get_mut(i) {
         *slot = Some(schema.clone());
@@ -264,4 +278,16 @@ fn build_value(nodes: &mut impl Iterator<Item = wit::ValueNode>, depth: usize) -
             Value::Map(entries)
         }
     })
+}
+
+/// The output format as the contract spells it.
+pub fn output_format(output: OutputFormat) -> wit::OutputFormat {
+    let encoding = |e: Option<weir_json::connect::JsonConverter>| match e {
+        None => wit::Encoding::Typed,
+        Some(c) => wit::Encoding::Json(wit::JsonEncoding {
+            schemas_enable: c.schemas_enable,
+            numeric_decimals: c.numeric_decimals,
+        }),
+    };
+    wit::OutputFormat { key: encoding(output.key), value: encoding(output.value) }
 }

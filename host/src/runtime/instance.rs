@@ -14,7 +14,7 @@ use super::bindings::{self, MalformedData, SchemaTable};
 use super::host_impl::HostServices;
 use super::sandbox::{Grants, Limits, StoreState, thread_cpu_time};
 use crate::plugin::{ConfigValueInfo, ConnectorDescriptor, ConnectorError};
-use crate::record::SourceRecord;
+use crate::record::{OutputFormat, PolledRecord};
 use crate::store::OffsetEntry;
 
 /// A call into a plugin that did not return normally. Every variant fails
@@ -76,6 +76,8 @@ pub struct Instance {
     store: Store<StoreState>,
     bindings: Bindings,
     schemas: SchemaTable,
+    /// What `open-task` asked of the records.
+    output: OutputFormat,
     poisoned: bool,
 }
 
@@ -114,7 +116,7 @@ impl Instance {
                 CallError::from_link(e)
             }
         })?;
-        Ok(Self { store, bindings, schemas: SchemaTable::default(), poisoned: false })
+        Ok(Self { store, bindings, schemas: SchemaTable::default(), output: OutputFormat::default(), poisoned: false })
     }
 
     fn call<R>(
@@ -191,16 +193,20 @@ impl Instance {
             .map_err(bindings::connector_error))
     }
 
-    /// Opens a task.
+    /// Opens a task; `output` says which parts it may hand over encoded.
     pub fn open_task(
         &mut self,
         class: &str,
         task_id: u32,
         config: &BTreeMap<String, String>,
+        output: OutputFormat,
     ) -> Result<Result<TaskRef, ConnectorError>, CallError> {
         let config = to_pairs(config);
-        let raw = self
-            .call("open-task", |store, b| b.weir_connector_source().call_open_task(store, class, task_id, &config))?;
+        let format = bindings::output_format(output);
+        let raw = self.call("open-task", |store, b| {
+            b.weir_connector_source().call_open_task(store, class, task_id, &config, format)
+        })?;
+        self.output = output;
         Ok(raw.map(TaskRef).map_err(bindings::connector_error))
     }
 
@@ -209,13 +215,13 @@ impl Instance {
         &mut self,
         task: TaskRef,
         timeout_ms: u32,
-    ) -> Result<Result<Vec<SourceRecord>, ConnectorError>, CallError> {
+    ) -> Result<Result<Vec<PolledRecord>, ConnectorError>, CallError> {
         let raw =
             self.call("poll", |store, b| b.weir_connector_source().source_task().call_poll(store, task.0, timeout_ms))?;
         match raw {
             Ok(batch) => {
                 self.schemas.register(batch.schemas)?;
-                Ok(Ok(self.schemas.records(batch.records)?))
+                Ok(Ok(self.schemas.records(batch.records, self.output)?))
             }
             Err(e) => Ok(Err(bindings::connector_error(e))),
         }

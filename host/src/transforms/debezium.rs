@@ -448,7 +448,7 @@ mod tests {
             schema: Some(first.clone()),
             value: Value::Struct(vec![Value::Int32(1), Value::Null, Value::Null, Value::Null, s("c")]),
         }));
-        assert!(second.rendered_json.get().is_some());
+        assert!(second.json.get().is_some());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Building derived schemas the way Kafka's `SchemaBuilder`/`SchemaUtil`
 //! do, and caching them: the JsonConverter renders each `Schema` once
-//! (`rendered_json`), so a transform must hand out the same output `Arc`
+//! (`Schema::json`), so a transform must hand out the same output `Arc`
 //! for every record of a table instead of building a new schema per record.
 
 use std::collections::{HashMap, VecDeque};
@@ -30,8 +30,7 @@ pub(crate) fn blank(ty: SchemaType, optional: bool) -> Schema {
         fields: Vec::new(),
         key_schema: None,
         value_schema: None,
-        rendered_json: OnceLock::new(),
-        field_keys: OnceLock::new(),
+        json: OnceLock::new(),
     }
 }
 
@@ -84,8 +83,7 @@ pub(crate) fn copy(source: &Schema) -> Schema {
         fields: source.fields.clone(),
         key_schema: source.key_schema.clone(),
         value_schema: source.value_schema.clone(),
-        rendered_json: OnceLock::new(),
-        field_keys: OnceLock::new(),
+        json: OnceLock::new(),
     }
 }
 

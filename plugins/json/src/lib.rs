@@ -15,6 +15,8 @@
 //! No dependencies, no allocation beyond the output, so it builds for the
 //! host and for `wasm32-wasip2` guests alike.
 
+pub mod connect;
+
 use std::fmt::Write as _;
 
 /// A binary floating-point type Java renders with `toString`.

@@ -549,7 +549,9 @@ impl Stream {
     /// Transactions with nothing emitted are durable once all before them are.
     fn confirm_durable(&mut self) {
         while let Some(t) = self.completed.front() {
-            if t.events == 0 || (self.last_emitted.is_some() && self.last_emitted == self.last_durable) {
+            // With nothing emitted this session (both `None`), the
+            // transaction's events were skipped as durable before a restart.
+            if t.events == 0 || self.last_emitted == self.last_durable {
                 self.confirmed = self.confirmed.max(t.end_lsn);
                 self.completed.pop_front();
             } else {

@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use weir_json::connect::{JsonConverter, JsonSchema};
+
 use crate::bindings::exports::weir::connector::source as exp;
 use crate::bindings::weir::connector::types as wit;
 use crate::{
@@ -52,11 +54,12 @@ macro_rules! __export_guest_impl {
                 class_name: String,
                 task_id: u32,
                 config: Vec<(String, String)>,
+                output: $crate::bindings::weir::connector::types::OutputFormat,
             ) -> Result<
                 $crate::bindings::exports::weir::connector::source::SourceTask,
                 $crate::bindings::weir::connector::types::ConnectorError,
             > {
-                $crate::export::open_task::<$plugin>(&class_name, task_id, config)
+                $crate::export::open_task::<$plugin>(&class_name, task_id, config, output)
             }
         }
     };
@@ -105,11 +108,25 @@ pub fn open_task<R: Registry>(
     class_name: &str,
     task_id: u32,
     config: Vec<(String, String)>,
+    output: wit::OutputFormat,
 ) -> Result<exp::SourceTask, wit::ConnectorError> {
     let config: Config = config.into_iter().collect();
     let connector = find::<R>(class_name).map_err(error_to_wit)?;
     let task = connector.open_task(task_id, config).map_err(error_to_wit)?;
-    Ok(exp::SourceTask::new(TaskCell(RefCell::new(TaskState { task, sent: HashMap::new(), next_id: 0 }))))
+    let encoding = |e: wit::Encoding| match e {
+        wit::Encoding::Typed => None,
+        wit::Encoding::Json(j) => {
+            Some(JsonConverter { schemas_enable: j.schemas_enable, numeric_decimals: j.numeric_decimals })
+        }
+    };
+    Ok(exp::SourceTask::new(TaskCell(RefCell::new(TaskState {
+        task,
+        sent: HashMap::new(),
+        prepared: HashMap::new(),
+        next_id: 0,
+        key_encoding: encoding(output.key),
+        value_encoding: encoding(output.value),
+    }))))
 }
 
 /// A running task and the schemas already sent to the worker.
@@ -120,7 +137,13 @@ struct TaskState {
     /// Schemas sent, by the address of their `Arc`; the `Arc` is kept so
     /// the address is never reused by another schema.
     sent: HashMap<usize, (u32, Arc<Schema>)>,
+    /// Schemas prepared for writing JSON here, by the address of their `Arc` (kept, as above).
+    prepared: HashMap<usize, (Arc<Schema>, JsonSchema)>,
     next_id: u32,
+    /// How the worker asked for keys: `None` typed, or written here as JsonConverter would.
+    key_encoding: Option<JsonConverter>,
+    /// The same for values.
+    value_encoding: Option<JsonConverter>,
 }
 
 impl TaskState {
@@ -145,9 +168,34 @@ impl TaskState {
         wit::Data { schema, nodes }
     }
 
+    /// A key or value as the worker asked for it. Written here, a null
+    /// result (no schema and a null value) is a null part, as the
+    /// converter's would be; a value that does not fit its schema goes
+    /// typed, so the worker's converter reports it under `errors.tolerance`.
+    fn payload(
+        &mut self,
+        part: (Option<Arc<Schema>>, Value),
+        encoding: Option<JsonConverter>,
+        new: &mut Vec<wit::SchemaDef>,
+    ) -> Option<wit::Payload> {
+        if let Some(converter) = encoding {
+            let schema = part.0.as_ref().map(|s| {
+                let entry = self
+                    .prepared
+                    .entry(Arc::as_ptr(s) as usize)
+                    .or_insert_with(|| (Arc::clone(s), JsonSchema::new(&**s)));
+                &entry.1
+            });
+            if let Ok(bytes) = converter.convert(schema, &part.1) {
+                return bytes.map(wit::Payload::Encoded);
+            }
+        }
+        Some(wit::Payload::Typed(self.data(part, new)))
+    }
+
     fn record(&mut self, record: SourceRecord, new: &mut Vec<wit::SchemaDef>) -> wit::SourceRecord {
-        let key = record.key.map(|k| self.data(k, new));
-        let value = record.value.map(|v| self.data(v, new));
+        let key = record.key.and_then(|k| self.payload(k, self.key_encoding, new));
+        let value = record.value.and_then(|v| self.payload(v, self.value_encoding, new));
         let headers = record
             .headers
             .into_iter()

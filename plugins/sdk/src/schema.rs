@@ -216,3 +216,73 @@ impl<T: Into<Value>> From<Option<T>> for Value {
         v.map_or(Value::Null, Into::into)
     }
 }
+
+impl weir_json::connect::SchemaSource for Schema {
+    fn kind(&self) -> weir_json::connect::Kind {
+        use weir_json::connect::Kind;
+        match self.ty {
+            SchemaType::Int8 => Kind::Int8,
+            SchemaType::Int16 => Kind::Int16,
+            SchemaType::Int32 => Kind::Int32,
+            SchemaType::Int64 => Kind::Int64,
+            SchemaType::Float32 => Kind::Float32,
+            SchemaType::Float64 => Kind::Float64,
+            SchemaType::Boolean => Kind::Boolean,
+            SchemaType::String => Kind::String,
+            SchemaType::Bytes => Kind::Bytes,
+            SchemaType::Array => Kind::Array,
+            SchemaType::Map => Kind::Map,
+            SchemaType::Struct => Kind::Struct,
+        }
+    }
+    fn optional(&self) -> bool {
+        self.optional
+    }
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    fn version(&self) -> Option<i32> {
+        self.version
+    }
+    fn doc(&self) -> Option<&str> {
+        self.doc.as_deref()
+    }
+    fn parameters(&self) -> &[(String, String)] {
+        &self.parameters
+    }
+    /// Compact, as the worker writes a default it parsed from this text.
+    fn default_json(&self) -> Option<String> {
+        let text = self.default_json.as_ref()?;
+        Some(serde_json::from_str::<serde_json::Value>(text).map_or_else(|_| text.clone(), |v| v.to_string()))
+    }
+    fn fields(&self) -> impl Iterator<Item = (&str, &Self)> {
+        self.fields.iter().map(|(name, schema)| (name.as_str(), &**schema))
+    }
+    fn value_schema(&self) -> Option<&Self> {
+        self.value_schema.as_deref()
+    }
+    fn key_schema(&self) -> Option<&Self> {
+        self.key_schema.as_deref()
+    }
+}
+
+impl weir_json::connect::ConnectValue for Value {
+    fn view(&self) -> weir_json::connect::ValueRef<'_, Self> {
+        use weir_json::connect::ValueRef;
+        match self {
+            Self::Null => ValueRef::Null,
+            Self::Boolean(b) => ValueRef::Boolean(*b),
+            Self::Int8(v) => ValueRef::Int(i64::from(*v)),
+            Self::Int16(v) => ValueRef::Int(i64::from(*v)),
+            Self::Int32(v) => ValueRef::Int(i64::from(*v)),
+            Self::Int64(v) => ValueRef::Int(*v),
+            Self::Float32(v) => ValueRef::Float32(*v),
+            Self::Float64(v) => ValueRef::Float64(*v),
+            Self::String(s) => ValueRef::String(s),
+            Self::Bytes(b) => ValueRef::Bytes(b),
+            Self::Struct(fields) => ValueRef::Struct(fields),
+            Self::Array(items) => ValueRef::Array(items),
+            Self::Map(entries) => ValueRef::Map(entries),
+        }
+    }
+}
