@@ -3,54 +3,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-/// Kafka Connect's schema types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SchemaType {
-    /// 8-bit integer.
-    Int8,
-    /// 16-bit integer.
-    Int16,
-    /// 32-bit integer.
-    Int32,
-    /// 64-bit integer.
-    Int64,
-    /// 32-bit float.
-    Float32,
-    /// 64-bit float.
-    Float64,
-    /// Boolean.
-    Boolean,
-    /// String.
-    String,
-    /// Bytes.
-    Bytes,
-    /// Array.
-    Array,
-    /// Map.
-    Map,
-    /// Struct.
-    Struct,
-}
-
-impl SchemaType {
-    /// The name Kafka's JsonConverter writes for the type.
-    pub fn json_name(self) -> &'static str {
-        match self {
-            Self::Int8 => "int8",
-            Self::Int16 => "int16",
-            Self::Int32 => "int32",
-            Self::Int64 => "int64",
-            Self::Float32 => "float",
-            Self::Float64 => "double",
-            Self::Boolean => "boolean",
-            Self::String => "string",
-            Self::Bytes => "bytes",
-            Self::Array => "array",
-            Self::Map => "map",
-            Self::Struct => "struct",
-        }
-    }
-}
+/// Kafka Connect's schema types (shared with the SDK through `weir-json`).
+pub use weir_json::connect::SchemaType;
 
 /// A Kafka Connect schema.
 #[derive(Debug)]
@@ -89,22 +43,8 @@ impl Schema {
 }
 
 impl weir_json::connect::SchemaSource for Schema {
-    fn kind(&self) -> weir_json::connect::Kind {
-        use weir_json::connect::Kind;
-        match self.ty {
-            SchemaType::Int8 => Kind::Int8,
-            SchemaType::Int16 => Kind::Int16,
-            SchemaType::Int32 => Kind::Int32,
-            SchemaType::Int64 => Kind::Int64,
-            SchemaType::Float32 => Kind::Float32,
-            SchemaType::Float64 => Kind::Float64,
-            SchemaType::Boolean => Kind::Boolean,
-            SchemaType::String => Kind::String,
-            SchemaType::Bytes => Kind::Bytes,
-            SchemaType::Array => Kind::Array,
-            SchemaType::Map => Kind::Map,
-            SchemaType::Struct => Kind::Struct,
-        }
+    fn schema_type(&self) -> SchemaType {
+        self.ty
     }
     fn optional(&self) -> bool {
         self.optional

@@ -271,7 +271,7 @@ fn run(spec: &TaskSpec, status: &Mutex<Status>, control: &TaskControl) {
     // other: one batch is delivered while the next is polled.
     let (batches, to_deliver) = std::sync::mpsc::sync_channel::<Vec<PolledRecord>>(1);
     let (reports, delivered) = std::sync::mpsc::channel::<Delivered>();
-    let failure = std::thread::scope(|scope| {
+    let mut failure = std::thread::scope(|scope| {
         let delivery = std::thread::Builder::new()
             .name(format!("deliver-{}-{}", spec.connector, spec.task_id))
             .spawn_scoped(scope, move || deliver(spec, control, chain, sink, to_deliver, reports));
@@ -284,7 +284,6 @@ fn run(spec: &TaskSpec, status: &Mutex<Status>, control: &TaskControl) {
         failure
     });
     // Delivery has ended: tell the task what it made durable, then close it.
-    let mut failure = failure;
     for report in delivered.try_iter() {
         match report {
             Delivered::Committed(committed) => tell_committed(spec, &mut instance, task, &committed),
@@ -387,27 +386,10 @@ fn deliver(
     loop {
         match to_deliver.recv_timeout(IDLE_COMMIT_TICK) {
             Ok(records) => {
-                let mut batch = Vec::with_capacity(records.len());
-                for mut record in records {
-                    // Transforms never read the source position, so it moves out instead of being copied.
-                    let partition = std::mem::take(&mut record.source_partition);
-                    let offset = std::mem::take(&mut record.source_offset);
-                    match process(spec, &mut chain, record) {
-                        Ok(record) => batch.push(Outgoing { record, partition, offset }),
-                        Err(failure) if spec.errors.tolerate_all => {
-                            if spec.errors.log {
-                                failure.log(spec, true);
-                            }
-                            batch.push(Outgoing { record: None, partition, offset });
-                        }
-                        Err(failure) => {
-                            failure.log(spec, false);
-                            return report(Delivered::Failed(format!(
-                                "Tolerance exceeded in error handler: {failure}"
-                            )));
-                        }
-                    }
-                }
+                let batch = match outgoing(spec, &mut chain, records) {
+                    Ok(batch) => batch,
+                    Err(trace) => return report(Delivered::Failed(trace)),
+                };
                 if let Err(e) = sink.send(batch, &|| control.stop.load(Ordering::SeqCst)) {
                     return report(Delivered::Failed(DisplayChain(&e).to_string()));
                 }
@@ -427,6 +409,32 @@ fn deliver(
             tracing::warn!(connector = %spec.connector, task = spec.task_id, error = %DisplayChain(&e), "the final flush failed")
         }
     }
+}
+
+/// Transforms and converts a polled batch for the sink, per
+/// `errors.tolerance`: a skipped record still carries its offset. `Err` is
+/// the task's failure trace.
+fn outgoing(spec: &TaskSpec, chain: &mut Chain, records: Vec<PolledRecord>) -> Result<Vec<Outgoing>, String> {
+    let mut batch = Vec::with_capacity(records.len());
+    for mut record in records {
+        // Transforms never read the source position, so it moves out instead of being copied.
+        let partition = std::mem::take(&mut record.source_partition);
+        let offset = std::mem::take(&mut record.source_offset);
+        match process(spec, chain, record) {
+            Ok(record) => batch.push(Outgoing { record, partition, offset }),
+            Err(failure) if spec.errors.tolerate_all => {
+                if spec.errors.log {
+                    failure.log(spec, true);
+                }
+                batch.push(Outgoing { record: None, partition, offset });
+            }
+            Err(failure) => {
+                failure.log(spec, false);
+                return Err(format!("Tolerance exceeded in error handler: {failure}"));
+            }
+        }
+    }
+    Ok(batch)
 }
 
 /// Tells the task which offsets are durable (its `commit` hook).
@@ -482,7 +490,7 @@ impl StageFailure {
 
 /// Transforms and converts one record; `Ok(None)` when a transform dropped it.
 fn process(spec: &TaskSpec, chain: &mut Chain, polled: PolledRecord) -> Result<Option<LogRecord>, StageFailure> {
-    let record = if chain.is_empty() {
+    let mut record = if chain.is_empty() {
         polled
     } else {
         // `bindings` refuses encoded parts the host did not ask for, and it asks only without transforms.
@@ -526,7 +534,6 @@ fn process(spec: &TaskSpec, chain: &mut Chain, polled: PolledRecord) -> Result<O
     let key = typed(&spec.key_converter, &record.key).map_err(|e| failure("KEY_CONVERTER", &record, e.to_string()))?;
     let value =
         typed(&spec.value_converter, &record.value).map_err(|e| failure("VALUE_CONVERTER", &record, e.to_string()))?;
-    let mut record = record;
     let encoded = |part: Option<Part>| match part {
         Some(Part::Encoded(bytes)) => Some(bytes),
         _ => None,

@@ -10,9 +10,10 @@
 
 use crate::{write_base64, write_big_decimal, write_double, write_float, write_i64, write_string};
 
-/// Kafka Connect's schema types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+/// Kafka Connect's schema types: the one enum the worker, the SDK and
+/// this module share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SchemaType {
     /// 8-bit integer.
     Int8,
     /// 16-bit integer.
@@ -39,7 +40,7 @@ pub enum Kind {
     Struct,
 }
 
-impl Kind {
+impl SchemaType {
     /// The name JsonConverter writes for the type.
     pub fn json_name(self) -> &'static str {
         match self {
@@ -65,7 +66,7 @@ pub const DECIMAL: &str = "org.apache.kafka.connect.data.Decimal";
 /// A schema as this module reads it.
 pub trait SchemaSource {
     /// The type.
-    fn kind(&self) -> Kind;
+    fn schema_type(&self) -> SchemaType;
     /// Whether null is allowed.
     fn optional(&self) -> bool;
     /// Record or logical type name.
@@ -133,7 +134,7 @@ impl std::error::Error for Mismatch {}
 /// schema, derived once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonSchema {
-    kind: Kind,
+    kind: SchemaType,
     /// The schema as the `schema` member of `schemas.enable=true` output.
     rendered: String,
     /// `Some` for Decimal: its scale, or `None` when the parameter is not an integer.
@@ -159,10 +160,10 @@ impl JsonSchema {
 
         let mut rendered = String::with_capacity(64);
         rendered.push_str("{\"type\":\"");
-        rendered.push_str(schema.kind().json_name());
+        rendered.push_str(schema.schema_type().json_name());
         rendered.push('"');
-        match schema.kind() {
-            Kind::Struct => {
+        match schema.schema_type() {
+            SchemaType::Struct => {
                 rendered.push_str(",\"fields\":[");
                 for (i, (name, field)) in fields.iter().enumerate() {
                     if i > 0 {
@@ -177,13 +178,13 @@ impl JsonSchema {
                 }
                 rendered.push(']');
             }
-            Kind::Array => {
+            SchemaType::Array => {
                 if let Some(items) = &values {
                     rendered.push_str(",\"items\":");
                     rendered.push_str(&items.rendered);
                 }
             }
-            Kind::Map => {
+            SchemaType::Map => {
                 if let Some(k) = &keys {
                     rendered.push_str(",\"keys\":");
                     rendered.push_str(&k.rendered);
@@ -248,7 +249,7 @@ impl JsonSchema {
             })
             .collect();
         Self {
-            kind: schema.kind(),
+            kind: schema.schema_type(),
             rendered,
             decimal_scale,
             name: schema.name().map(str::to_string),
@@ -260,7 +261,7 @@ impl JsonSchema {
     }
 
     /// The type.
-    pub fn kind(&self) -> Kind {
+    pub fn kind(&self) -> SchemaType {
         self.kind
     }
 
@@ -400,7 +401,7 @@ mod tests {
 
     /// A minimal schema and value model, standing in for the host's and the SDK's.
     struct S {
-        kind: Kind,
+        kind: SchemaType,
         optional: bool,
         name: Option<String>,
         parameters: Vec<(String, String)>,
@@ -410,7 +411,7 @@ mod tests {
         keys: Option<Box<S>>,
     }
 
-    fn s(kind: Kind) -> S {
+    fn s(kind: SchemaType) -> S {
         S {
             kind,
             optional: false,
@@ -424,7 +425,7 @@ mod tests {
     }
 
     impl SchemaSource for S {
-        fn kind(&self) -> Kind {
+        fn schema_type(&self) -> SchemaType {
             self.kind
         }
         fn optional(&self) -> bool {
@@ -484,13 +485,13 @@ mod tests {
 
     #[test]
     fn schema_and_payload_in_kafka_order() {
-        let mut id = s(Kind::Int64);
+        let mut id = s(SchemaType::Int64);
         id.default = Some("0".into());
-        let mut amount = s(Kind::Bytes);
+        let mut amount = s(SchemaType::Bytes);
         amount.name = Some(DECIMAL.into());
         amount.optional = true;
         amount.parameters = vec![("scale".into(), "2".into()), ("connect.decimal.precision".into(), "5".into())];
-        let mut root = s(Kind::Struct);
+        let mut root = s(SchemaType::Struct);
         root.name = Some("db.t.Value".into());
         root.fields = vec![("id".into(), id), ("a\"mount".into(), amount)];
         let schema = JsonSchema::new(&root);
@@ -510,9 +511,9 @@ mod tests {
 
     #[test]
     fn maps_with_string_keys_are_objects_and_others_pairs() {
-        let mut map = s(Kind::Map);
-        map.keys = Some(Box::new(s(Kind::String)));
-        map.values = Some(Box::new(s(Kind::Int32)));
+        let mut map = s(SchemaType::Map);
+        map.keys = Some(Box::new(s(SchemaType::String)));
+        map.values = Some(Box::new(s(SchemaType::Int32)));
         let schema = JsonSchema::new(&map);
         assert_eq!(
             schema.rendered(),
@@ -529,19 +530,19 @@ mod tests {
     fn null_without_schema_is_a_tombstone_and_with_one_is_json_null() {
         let c = JsonConverter { schemas_enable: false, numeric_decimals: false };
         assert_eq!(c.convert::<V>(None, &V::Null).unwrap(), None);
-        let mut optional = s(Kind::String);
+        let mut optional = s(SchemaType::String);
         optional.optional = true;
         assert_eq!(text(c.convert(Some(&JsonSchema::new(&optional)), &V::Null).unwrap()), "null");
     }
 
     #[test]
     fn mismatches_are_errors() {
-        let mut root = s(Kind::Struct);
-        root.fields = vec![("a".into(), s(Kind::Int32))];
+        let mut root = s(SchemaType::Struct);
+        root.fields = vec![("a".into(), s(SchemaType::Int32))];
         let c = JsonConverter { schemas_enable: false, numeric_decimals: true };
         assert!(c.convert(Some(&JsonSchema::new(&root)), &V::St(vec![])).is_err());
         assert!(c.convert(None, &V::St(vec![])).is_err());
-        let mut decimal = s(Kind::Bytes);
+        let mut decimal = s(SchemaType::Bytes);
         decimal.name = Some(DECIMAL.into());
         assert!(c.convert(Some(&JsonSchema::new(&decimal)), &V::B(vec![1])).is_err());
     }

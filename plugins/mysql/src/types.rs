@@ -105,7 +105,7 @@ pub fn column_schema(col: &ColumnDef, modes: &Modes) -> Schema {
     if modes.include_comments {
         schema.doc = col.comment.clone();
     }
-    schema.default_json = default_value(col, modes).and_then(|v| json_of(&v));
+    schema.default_json = default_value(col, modes).and_then(|v| v.to_default_json());
     schema
 }
 
@@ -1237,29 +1237,6 @@ fn fallback(kind: &Kind, modes: &Modes) -> Value {
         ]),
         Kind::Geometry => Value::Struct(vec![Value::Bytes(EMPTY_GEOMETRY_WKB.to_vec()), Value::Null]),
     }
-}
-
-/// A default value as JsonConverter writes it (`None` for values a schema
-/// default cannot carry here).
-fn json_of(value: &Value) -> Option<String> {
-    let mut out = String::new();
-    match value {
-        Value::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int8(v) => out.push_str(&v.to_string()),
-        Value::Int16(v) => out.push_str(&v.to_string()),
-        Value::Int32(v) => out.push_str(&v.to_string()),
-        Value::Int64(v) => out.push_str(&v.to_string()),
-        Value::Float32(v) => weir_json::write_float(&mut out, *v),
-        Value::Float64(v) => weir_json::write_double(&mut out, *v),
-        Value::String(s) => weir_json::write_string(&mut out, s),
-        Value::Bytes(b) => {
-            out.push('"');
-            weir_json::write_base64(&mut out, b);
-            out.push('"');
-        }
-        Value::Null | Value::Struct(_) | Value::Array(_) | Value::Map(_) => return None,
-    }
-    Some(out)
 }
 
 #[cfg(test)]

@@ -169,7 +169,7 @@ impl std::error::Error for TypeError {}
 pub fn column_schema(col: &Column, modes: &Modes) -> Option<Schema> {
     let mut schema = kind_schema(&kind_of(&col.ty, col.typmod), modes)?;
     schema.optional = !col.not_null;
-    schema.default_json = default_value(col, modes).and_then(|v| json_of(&v));
+    schema.default_json = default_value(col, modes).and_then(|v| v.to_default_json());
     Some(schema)
 }
 
@@ -1114,28 +1114,6 @@ fn enum_default<'a>(type_name: &str, expr: &'a str) -> Option<&'a str> {
         return None;
     }
     value.strip_prefix('\'')?.strip_suffix('\'')
-}
-
-/// A default value as the JSON text Kafka's `JsonConverter` writes for it.
-fn json_of(value: &Value) -> Option<String> {
-    let mut out = String::new();
-    match value {
-        Value::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int8(v) => out.push_str(&v.to_string()),
-        Value::Int16(v) => out.push_str(&v.to_string()),
-        Value::Int32(v) => out.push_str(&v.to_string()),
-        Value::Int64(v) => out.push_str(&v.to_string()),
-        Value::Float32(v) => weir_json::write_float(&mut out, *v),
-        Value::Float64(v) => weir_json::write_double(&mut out, *v),
-        Value::String(s) => weir_json::write_string(&mut out, s),
-        Value::Bytes(b) => {
-            out.push('"');
-            weir_json::write_base64(&mut out, b);
-            out.push('"');
-        }
-        Value::Null | Value::Struct(_) | Value::Array(_) | Value::Map(_) => return None,
-    }
-    Some(out)
 }
 
 #[cfg(test)]

@@ -2,34 +2,8 @@
 
 use std::sync::Arc;
 
-/// Kafka Connect's schema types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SchemaType {
-    /// 8-bit signed integer.
-    Int8,
-    /// 16-bit signed integer.
-    Int16,
-    /// 32-bit signed integer.
-    Int32,
-    /// 64-bit signed integer.
-    Int64,
-    /// 32-bit float.
-    Float32,
-    /// 64-bit float.
-    Float64,
-    /// Boolean.
-    Boolean,
-    /// UTF-8 string.
-    String,
-    /// Byte array.
-    Bytes,
-    /// Array of one element schema.
-    Array,
-    /// Map from a key schema to a value schema.
-    Map,
-    /// Struct with named fields in order.
-    Struct,
-}
+/// Kafka Connect's schema types (shared with the worker through `weir-json`).
+pub use weir_json::connect::SchemaType;
 
 /// A Kafka Connect schema. Build it once per table and share the `Arc`: the
 /// SDK sends a schema to the worker once per task and refers to it afterwards.
@@ -218,22 +192,8 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 }
 
 impl weir_json::connect::SchemaSource for Schema {
-    fn kind(&self) -> weir_json::connect::Kind {
-        use weir_json::connect::Kind;
-        match self.ty {
-            SchemaType::Int8 => Kind::Int8,
-            SchemaType::Int16 => Kind::Int16,
-            SchemaType::Int32 => Kind::Int32,
-            SchemaType::Int64 => Kind::Int64,
-            SchemaType::Float32 => Kind::Float32,
-            SchemaType::Float64 => Kind::Float64,
-            SchemaType::Boolean => Kind::Boolean,
-            SchemaType::String => Kind::String,
-            SchemaType::Bytes => Kind::Bytes,
-            SchemaType::Array => Kind::Array,
-            SchemaType::Map => Kind::Map,
-            SchemaType::Struct => Kind::Struct,
-        }
+    fn schema_type(&self) -> SchemaType {
+        self.ty
     }
     fn optional(&self) -> bool {
         self.optional
@@ -263,6 +223,20 @@ impl weir_json::connect::SchemaSource for Schema {
     }
     fn key_schema(&self) -> Option<&Self> {
         self.key_schema.as_deref()
+    }
+}
+
+impl Value {
+    /// The value as a schema default's JSON text, as JsonConverter writes
+    /// it; `None` for null and structured values, which a default here
+    /// cannot carry.
+    pub fn to_default_json(&self) -> Option<String> {
+        if matches!(self, Self::Null | Self::Struct(_) | Self::Array(_) | Self::Map(_)) {
+            return None;
+        }
+        let mut out = String::new();
+        weir_json::connect::write_payload(&mut out, None, self, false).ok()?;
+        Some(out)
     }
 }
 
