@@ -35,7 +35,7 @@ fn main() {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(&root)
-        .args(["build", "--release", "--target", "wasm32-wasip2"])
+        .args(["build", "--profile", "guest", "--target", "wasm32-wasip2"])
         .arg("--target-dir")
         .arg(&target_dir);
     for (package, _, _) in GUESTS {
@@ -47,6 +47,9 @@ fn main() {
     {
         cmd.env_remove(var);
     }
+    // Every host the worker runs on has SIMD, and wasmtime enables it by
+    // default: the guests' string scans and copies use it.
+    cmd.env("CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS", "-Ctarget-feature=+simd128");
     let status = cmd.status().expect("running cargo to build the wasm guests");
     if !status.success() {
         panic!(
@@ -54,7 +57,7 @@ fn main() {
              if the target is missing, run `rustup target add wasm32-wasip2`"
         );
     }
-    let wasm_dir = target_dir.join("wasm32-wasip2").join("release");
+    let wasm_dir = target_dir.join("wasm32-wasip2").join("guest");
     for (_, stem, var) in GUESTS {
         let path = wasm_dir.join(format!("{stem}.wasm"));
         assert!(path.exists(), "guest build did not produce {}", path.display());

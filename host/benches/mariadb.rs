@@ -24,7 +24,7 @@ use mariadb::MariaDb;
 use serde_json::json;
 use worker::Worker;
 
-const ROWS: u64 = 200_000;
+const ROWS: u64 = 1_000_000;
 
 fn connector(db: &MariaDb, prefix: &str, mode: &str, file: &str, pos: u64) -> (serde_json::Value, serde_json::Value) {
     let config = json!({"connector.class": "MariaDbConnector", "database.hostname": "127.0.0.1",

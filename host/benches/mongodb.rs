@@ -21,15 +21,6 @@ use worker::Worker;
 
 const EVENTS: u64 = 50_000;
 
-fn cpu_seconds(pid: u32) -> f64 {
-    // utime and stime, fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 Hz).
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after_comm = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after_comm.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
-
 fn python(script: &str, args: &[&str]) -> String {
     let out =
         Command::new("python3").arg("-c").arg(script).args(args).output().expect("python3 (apt-get install python3)");
@@ -90,13 +81,13 @@ fn main() {
     let driver_rate = EVENTS as f64 / driver_secs;
 
     // Weir draining the same events into the embedded log.
-    let cpu0 = cpu_seconds(pid);
+    let cpu0 = worker::cpu_seconds(&pid.to_string());
     let t = Instant::now();
     let (code, _) = w.put("/connectors/m/resume", None);
     assert_eq!(code, 202);
     w.wait_for("every event in the log", Duration::from_secs(600), |w| w.topic_len("b.shop.orders") >= EVENTS);
     let weir_secs = t.elapsed().as_secs_f64();
-    let cpu = cpu_seconds(pid) - cpu0;
+    let cpu = worker::cpu_seconds(&pid.to_string()) - cpu0;
     let weir_rate = EVENTS as f64 / weir_secs;
 
     println!("mongodb connector, {EVENTS} inserts (6 fields, nested), schemas.enable=false, embedded log, test server");

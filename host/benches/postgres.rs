@@ -23,7 +23,7 @@ use postgres::Postgres;
 use serde_json::json;
 use worker::Worker;
 
-const ROWS: u64 = 200_000;
+const ROWS: u64 = 1_000_000;
 
 fn lsn(text: &str) -> u64 {
     let (hi, lo) = text.trim().split_once('/').expect("an LSN");

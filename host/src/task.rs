@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::TrySendError;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -307,6 +308,10 @@ enum Delivered {
     Failed(String),
 }
 
+/// The most polled records gathered for delivery while it is busy; bounds
+/// the task's memory ahead of the sink.
+const GATHER_MAX_RECORDS: usize = 2048;
+
 /// How often delivery commits when no batch arrives (the sink keeps its own
 /// flush interval; this only bounds how late an idle task hears of it).
 const IDLE_COMMIT_TICK: Duration = Duration::from_millis(100);
@@ -333,11 +338,18 @@ fn poll_loop(
         }
         None
     };
+    // Delivery ended early; its report says why.
+    let ended = |instance: &mut Instance| hear(instance).or_else(|| Some("delivery stopped unexpectedly".into()));
+    let mut pending: Vec<PolledRecord> = Vec::new();
     while !control.stop.load(Ordering::SeqCst) {
         if let Some(trace) = hear(instance) {
             return Some(trace);
         }
         if control.paused.load(Ordering::SeqCst) {
+            // Records already polled are delivered; a paused task only stops polling.
+            if !pending.is_empty() && batches.send(std::mem::take(&mut pending)).is_err() {
+                return ended(instance);
+            }
             set(status, Status::of(State::Paused));
             sleep_unless_stopped(control, Duration::from_millis(50));
             continue;
@@ -359,11 +371,34 @@ fn poll_loop(
             Ok(Ok(records)) => records,
         };
         retry.reset();
-        // Blocks while delivery is a batch behind: that is the task's backpressure.
-        if !records.is_empty() && batches.send(records).is_err() {
-            // Delivery ended early; its report says why.
-            return hear(instance).or_else(|| Some("delivery stopped unexpectedly".into()));
+        let idle = records.is_empty();
+        pending.extend(records);
+        if pending.is_empty() {
+            continue;
         }
+        // While delivery is busy, batches gather here so that it commits them
+        // together (one durable transaction, not one per poll). Past the cap,
+        // or when the task has nothing more, this blocks: that is the task's
+        // backpressure.
+        let handed = if idle || pending.len() >= GATHER_MAX_RECORDS {
+            batches.send(std::mem::take(&mut pending)).map_err(|_| ())
+        } else {
+            match batches.try_send(std::mem::take(&mut pending)) {
+                Ok(()) => Ok(()),
+                Err(TrySendError::Full(back)) => {
+                    pending = back;
+                    Ok(())
+                }
+                Err(TrySendError::Disconnected(_)) => Err(()),
+            }
+        };
+        if handed.is_err() {
+            return ended(instance);
+        }
+    }
+    // What is still gathered goes before the channel closes, so a stop flushes it.
+    if !pending.is_empty() && batches.send(pending).is_err() {
+        return ended(instance);
     }
     None
 }

@@ -34,20 +34,38 @@ impl LogRecord {
 
     /// Encodes the record with `appended_ms` as its append time.
     pub fn encode_appended_at(&self, appended_ms: i64) -> Vec<u8> {
-        let mut out =
-            Vec::with_capacity(32 + self.key.as_ref().map_or(0, Vec::len) + self.value.as_ref().map_or(0, Vec::len));
+        let mut out = Vec::with_capacity(self.encoded_len_hint());
+        self.encode_into(&mut out, appended_ms);
+        out
+    }
+
+    /// Roughly how many bytes the encoding takes.
+    fn encoded_len_hint(&self) -> usize {
+        32 + self.key.as_ref().map_or(0, Vec::len) + self.value.as_ref().map_or(0, Vec::len)
+    }
+
+    /// Appends the record to a log segment: its encoding, prefixed by its length.
+    pub fn append_to_segment(&self, segment: &mut Vec<u8>, appended_ms: i64) {
+        segment.reserve(4 + self.encoded_len_hint());
+        let start = segment.len();
+        segment.extend_from_slice(&[0; 4]);
+        self.encode_into(segment, appended_ms);
+        let len = (segment.len() - start - 4) as u32;
+        segment[start..start + 4].copy_from_slice(&len.to_le_bytes());
+    }
+
+    fn encode_into(&self, out: &mut Vec<u8>, appended_ms: i64) {
         out.push(VERSION);
-        put_opt_i64(&mut out, self.partition.map(i64::from));
-        put_opt_i64(&mut out, self.timestamp);
-        put_opt_i64(&mut out, Some(appended_ms));
-        put_opt_bytes(&mut out, self.key.as_deref());
-        put_opt_bytes(&mut out, self.value.as_deref());
+        put_opt_i64(out, self.partition.map(i64::from));
+        put_opt_i64(out, self.timestamp);
+        put_opt_i64(out, Some(appended_ms));
+        put_opt_bytes(out, self.key.as_deref());
+        put_opt_bytes(out, self.value.as_deref());
         out.extend_from_slice(&(self.headers.len() as u32).to_le_bytes());
         for (k, v) in &self.headers {
-            put_opt_bytes(&mut out, Some(k.as_bytes()));
-            put_opt_bytes(&mut out, v.as_deref());
+            put_opt_bytes(out, Some(k.as_bytes()));
+            put_opt_bytes(out, v.as_deref());
         }
-        out
     }
 
     /// Decodes a record stored under `topic`.
@@ -77,6 +95,31 @@ impl LogRecord {
         }
         Ok(Self { topic: topic.to_string(), partition, key, value, timestamp, headers, appended_ms })
     }
+}
+
+/// The encoded records of a log segment, in order; a segment cut short
+/// yields an error for its last entry instead of a panic.
+pub fn segment_entries(segment: &[u8]) -> impl Iterator<Item = Result<&[u8], &'static str>> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        if pos >= segment.len() {
+            return None;
+        }
+        let entry = segment
+            .get(pos..pos + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+            .and_then(|len| segment.get(pos + 4..pos + 4 + len));
+        match entry {
+            Some(bytes) => {
+                pos += 4 + bytes.len();
+                Some(Ok(bytes))
+            }
+            None => {
+                pos = segment.len();
+                Some(Err("truncated log segment"))
+            }
+        }
+    })
 }
 
 fn put_opt_i64(out: &mut Vec<u8>, v: Option<i64>) {
@@ -156,6 +199,30 @@ mod tests {
             appended_ms: 42,
         };
         assert_eq!(LogRecord::decode("t", &record.encode()).unwrap(), record);
+    }
+
+    #[test]
+    fn segments_hold_records_in_order_and_report_truncation() {
+        let record = |n: u8| LogRecord {
+            topic: "t".into(),
+            partition: None,
+            key: Some(vec![n]),
+            value: Some(vec![n; usize::from(n)]),
+            timestamp: None,
+            headers: vec![],
+            appended_ms: 7,
+        };
+        let mut segment = Vec::new();
+        for n in 0..3 {
+            record(n).append_to_segment(&mut segment, 7);
+        }
+        let decoded: Vec<LogRecord> =
+            segment_entries(&segment).map(|e| LogRecord::decode("t", e.unwrap()).unwrap()).collect();
+        assert_eq!(decoded, vec![record(0), record(1), record(2)]);
+        let cut = &segment[..segment.len() - 1];
+        let entries: Vec<_> = segment_entries(cut).collect();
+        assert_eq!(entries.len(), 3);
+        assert!(entries[2].is_err(), "the cut entry is an error");
     }
 
     #[test]

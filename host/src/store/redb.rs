@@ -8,6 +8,7 @@ use std::path::Path;
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 
+use super::log_record::segment_entries;
 use super::{
     LogRecord, OffsetEntry, StateStore, StoreError, StoreResult, StoredConnector, TargetState, canonical_json,
 };
@@ -20,8 +21,16 @@ const TARGETS: TableDefinition<&str, &str> = TableDefinition::new("target_states
 const OFFSETS: TableDefinition<(&str, &str), &str> = TableDefinition::new("source_offsets");
 /// (connector, key) → bytes
 const PLUGIN_KV: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("plugin_kv");
-/// (topic, position) → encoded record
-const LOG: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("log");
+/// (topic, position of its first record) → a segment: the records one
+/// commit appended to the topic, each length-prefixed (see [`segment_entries`]).
+/// One value per segment rather than per record keeps the B-tree small and
+/// the writes large: appends are several times faster.
+const LOG: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("log_segments");
+
+/// A segment is closed past this size. Values just under a power-of-two
+/// number of pages fill their allocation in redb; larger ones would leave
+/// much of theirs unused.
+const SEGMENT_BYTES: usize = 120 << 10;
 /// topic → next position
 const LOG_HEADS: TableDefinition<&str, u64> = TableDefinition::new("log_heads");
 /// (connector, topic) → 1: the topics a connector has produced to
@@ -180,19 +189,31 @@ impl StateStore for RedbStore {
         {
             let mut log = txn.open_table(LOG).map_err(db_err)?;
             let mut heads = txn.open_table(LOG_HEADS).map_err(db_err)?;
-            let mut next: BTreeMap<&str, u64> = BTreeMap::new();
+            // Per topic: the open segment's first position, its bytes, and the next position.
+            let mut open: BTreeMap<&str, (u64, Vec<u8>, u64)> = BTreeMap::new();
             let mut added: BTreeMap<&str, u64> = BTreeMap::new();
             for record in records {
                 let topic = record.topic.as_str();
-                let position = match next.get(topic) {
-                    Some(p) => *p,
-                    None => heads.get(topic).map_err(db_err)?.map_or(0, |g| g.value()),
+                let (first, segment, next) = match open.get_mut(topic) {
+                    Some(o) => o,
+                    None => {
+                        let head = heads.get(topic).map_err(db_err)?.map_or(0, |g| g.value());
+                        open.entry(topic).or_insert((head, Vec::new(), head))
+                    }
                 };
-                let encoded = record.encode_appended_at(now);
-                log.insert((topic, position), encoded.as_slice()).map_err(db_err)?;
-                next.insert(topic, position + 1);
-                *added.entry(topic).or_insert(0) += encoded.len() as u64;
-                positions.push(position);
+                if !segment.is_empty() && segment.len() >= SEGMENT_BYTES {
+                    log.insert((topic, *first), segment.as_slice()).map_err(db_err)?;
+                    *added.entry(topic).or_insert(0) += segment.len() as u64;
+                    segment.clear();
+                    *first = *next;
+                }
+                record.append_to_segment(segment, now);
+                positions.push(*next);
+                *next += 1;
+            }
+            for (topic, (first, segment, _)) in &open {
+                log.insert((*topic, *first), segment.as_slice()).map_err(db_err)?;
+                *added.entry(topic).or_insert(0) += segment.len() as u64;
             }
             let mut retained = txn.open_table(LOG_RETAINED).map_err(db_err)?;
             for (topic, bytes) in added {
@@ -200,8 +221,8 @@ impl StateStore for RedbStore {
                 retained.insert(topic, (first, total + bytes)).map_err(db_err)?;
             }
             let mut active = txn.open_table(ACTIVE_TOPICS).map_err(db_err)?;
-            for (topic, head) in next {
-                heads.insert(topic, head).map_err(db_err)?;
+            for (topic, (_, _, next)) in open {
+                heads.insert(topic, next).map_err(db_err)?;
                 active.insert((connector, topic), 1).map_err(db_err)?;
             }
         }
@@ -332,26 +353,38 @@ impl StateStore for RedbStore {
             for (topic, head) in topics {
                 let (mut first, mut bytes) =
                     retained.get(topic.as_str()).map_err(db_err)?.map_or((0, 0), |g| g.value());
+                // Whole segments go, oldest first, as Kafka deletes log segments.
+                let first_before = first;
                 let mut doomed = Vec::new();
-                for entry in log.range((topic.as_str(), first)..(topic.as_str(), head)).map_err(db_err)? {
+                let mut segments = log.range((topic.as_str(), 0)..(topic.as_str(), head)).map_err(db_err)?.peekable();
+                while let Some(entry) = segments.next() {
                     let (key, value) = entry.map_err(db_err)?;
-                    let size = value.value().len() as u64;
+                    let segment = value.value();
                     let too_big = max_bytes.is_some_and(|max| bytes > max);
+                    // One commit wrote the segment, so its first record's append time is all of theirs.
                     let too_old = max_age_ms.is_some_and(|age| {
-                        LogRecord::decode(&topic, value.value()).is_ok_and(|r| r.appended_ms < now_ms - age)
+                        segment_entries(segment)
+                            .next()
+                            .and_then(Result::ok)
+                            .and_then(|e| LogRecord::decode(&topic, e).ok())
+                            .is_some_and(|r| r.appended_ms < now_ms - age)
                     });
                     if !too_big && !too_old {
                         break;
                     }
                     doomed.push(key.value().1);
-                    bytes = bytes.saturating_sub(size);
+                    bytes = bytes.saturating_sub(segment.len() as u64);
+                    first = match segments.peek() {
+                        Some(Ok((next, _))) => next.value().1,
+                        _ => head,
+                    };
                 }
-                if let Some(last) = doomed.last() {
-                    first = last + 1;
+                drop(segments);
+                if !doomed.is_empty() {
                     for position in &doomed {
                         log.remove((topic.as_str(), *position)).map_err(db_err)?;
                     }
-                    deleted += doomed.len() as u64;
+                    deleted += first.saturating_sub(first_before);
                     retained.insert(topic.as_str(), (first, bytes)).map_err(db_err)?;
                 }
             }
@@ -363,14 +396,32 @@ impl StateStore for RedbStore {
     fn log_read(&self, topic: &str, from: u64, max: usize) -> StoreResult<Vec<(u64, LogRecord)>> {
         let txn = self.db.begin_read().map_err(db_err)?;
         let log = txn.open_table(LOG).map_err(db_err)?;
+        // The segment holding `from` starts at or before it.
+        let start = match log.range((topic, 0)..=(topic, from)).map_err(db_err)?.next_back() {
+            Some(entry) => entry.map_err(db_err)?.0.value().1,
+            None => from,
+        };
         let mut out = Vec::new();
-        for entry in log.range((topic, from)..(topic, u64::MAX)).map_err(db_err)? {
+        for entry in log.range((topic, start)..(topic, u64::MAX)).map_err(db_err)? {
+            let (key, value) = entry.map_err(db_err)?;
+            let (_, first) = key.value();
+            for (i, bytes) in segment_entries(value.value()).enumerate() {
+                let position = first + i as u64;
+                if position < from {
+                    continue;
+                }
+                if out.len() >= max {
+                    return Ok(out);
+                }
+                let bytes = bytes.map_err(|reason| StoreError::Corrupt {
+                    what: format!("the log segment of topic {topic} at {first}"),
+                    reason: reason.to_string(),
+                })?;
+                out.push((position, LogRecord::decode(topic, bytes)?));
+            }
             if out.len() >= max {
                 break;
             }
-            let (key, value) = entry.map_err(db_err)?;
-            let (_, position) = key.value();
-            out.push((position, LogRecord::decode(topic, value.value())?));
         }
         Ok(out)
     }
@@ -488,24 +539,53 @@ mod tests {
     }
 
     #[test]
-    fn retention_drops_the_oldest_records_by_size_and_age() {
+    fn retention_drops_the_oldest_segments_by_size_and_age() {
         let (_dir, store) = store();
+        // Each commit's records make one segment of five.
         let batch: Vec<LogRecord> = (0..5).map(|_| record("t", "0123456789")).collect();
+        store.append_and_commit("c", &batch, &[]).unwrap();
         store.append_and_commit("c", &batch, &[]).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(80));
         store.append_and_commit("c", &batch, &[]).unwrap();
-        let size = store.log_read("t", 0, 1).unwrap()[0].1.encode().len() as u64;
-        // Keep at most 7 records' worth of bytes.
-        assert_eq!(store.enforce_retention(Some(7 * size), None, 0).unwrap(), 3);
-        assert_eq!(store.log_bounds("t").unwrap(), (3, 10));
-        assert_eq!(store.log_len("t").unwrap(), 7);
-        assert_eq!(store.log_read("t", 0, 100).unwrap()[0].0, 3, "reads start at the first retained offset");
-        // Appended more than 40 ms ago: the rest of the first batch.
+        let segment = 5 * (4 + store.log_read("t", 0, 1).unwrap()[0].1.encode().len() as u64);
+        // Over two segments' worth: the oldest segment goes, whole.
+        assert_eq!(store.enforce_retention(Some(2 * segment + 1), None, 0).unwrap(), 5);
+        assert_eq!(store.log_bounds("t").unwrap(), (5, 15));
+        assert_eq!(store.log_len("t").unwrap(), 10);
+        assert_eq!(store.log_read("t", 0, 100).unwrap()[0].0, 5, "reads start at the first retained offset");
+        // Appended more than 40 ms ago: the second segment.
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
-        assert_eq!(store.enforce_retention(None, Some(40), now).unwrap(), 2);
-        assert_eq!(store.log_bounds("t").unwrap(), (5, 10));
+        assert_eq!(store.enforce_retention(None, Some(40), now).unwrap(), 5);
+        assert_eq!(store.log_bounds("t").unwrap(), (10, 15));
         // New records continue the offsets.
-        assert_eq!(store.append_and_commit("c", &[record("t", "x")], &[]).unwrap(), vec![10]);
+        assert_eq!(store.append_and_commit("c", &[record("t", "x")], &[]).unwrap(), vec![15]);
+    }
+
+    #[test]
+    fn reads_start_inside_segments_and_cross_them() {
+        let (_dir, store) = store();
+        // 300 records of 1 KiB: one commit, split into several segments.
+        let big = "v".repeat(1024);
+        let batch: Vec<LogRecord> =
+            (0..300).map(|i| record(if i % 3 == 0 { "other" } else { "t" }, &format!("{i}{big}"))).collect();
+        let positions = store.append_and_commit("c", &batch, &[]).unwrap();
+        assert_eq!(positions[..4], [0, 0, 1, 1], "positions count per topic");
+        assert_eq!(store.log_len("t").unwrap(), 200);
+        let segments = {
+            let txn = store.db.begin_read().unwrap();
+            txn.open_table(LOG).unwrap().range(("t", 0)..("t", u64::MAX)).unwrap().count()
+        };
+        assert!(segments > 1, "a commit past SEGMENT_BYTES splits: {segments} segment(s)");
+        let value_of = |r: &LogRecord| String::from_utf8(r.value.clone().unwrap()).unwrap();
+        for from in [0, 1, 99, 150, 199] {
+            let read = store.log_read("t", from, 60).unwrap();
+            let expected: Vec<u64> = (from..(from + 60).min(200)).collect();
+            assert_eq!(read.iter().map(|(p, _)| *p).collect::<Vec<_>>(), expected, "from {from}");
+            // Position p of "t" is the p-th record not divisible by three.
+            let nth = |p: u64| (0..300).filter(|i| i % 3 != 0).nth(p as usize).unwrap();
+            assert!(value_of(&read[0].1).starts_with(&format!("{}v", nth(from))), "from {from}");
+        }
+        assert!(store.log_read("t", 200, 10).unwrap().is_empty());
     }
 
     #[test]

@@ -75,6 +75,11 @@ impl Broker {
         broker
     }
 
+    /// The broker's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `bootstrap.servers` for this broker.
     pub fn bootstrap(&self) -> String {
         format!("127.0.0.1:{}", self.port)

@@ -235,47 +235,91 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
 /// `yyyy-MM-dd` as `DateTimeFormatter.ISO_LOCAL_DATE` writes it: at least
 /// four year digits, `+` above 9999, `-` before BC (astronomical) years.
 pub fn format_date(days: i64) -> String {
-    let (year, month, day) = civil_from_days(days);
-    let year = if year > 9999 {
-        format!("+{year}")
-    } else if year < 0 {
-        format!("-{:04}", year.unsigned_abs())
-    } else {
-        format!("{year:04}")
-    };
-    format!("{year}-{month:02}-{day:02}")
+    let mut out = String::with_capacity(10);
+    write_date(&mut out, days);
+    out
 }
 
 /// `HH:mm:ss` plus the fraction of `micros` (past midnight, below one
 /// day): Java's ISO style (trailing zeros dropped, nothing when zero) when
 /// `width` is `None`, else exactly `width` digits (1..=9), truncated.
 pub fn format_time(micros: i64, width: Option<u32>) -> String {
-    let seconds = micros.div_euclid(1_000_000);
-    let fraction = micros.rem_euclid(1_000_000);
-    let mut out = format!("{:02}:{:02}:{:02}", seconds / 3600, seconds / 60 % 60, seconds % 60);
-    let digits = format!("{:06}000", fraction);
-    match width {
-        None => {
-            let trimmed = digits.trim_end_matches('0');
-            if !trimmed.is_empty() {
-                out.push('.');
-                out.push_str(trimmed);
-            }
-        }
-        Some(w) => {
-            out.push('.');
-            out.push_str(&digits[..w.clamp(1, 9) as usize]);
-        }
-    }
+    let mut out = String::with_capacity(15);
+    write_time(&mut out, micros, width);
     out
 }
 
 /// An instant as `ISO_OFFSET_DATE_TIME` writes it at UTC
 /// (`2024-01-02T03:04:05.5Z`), or with exactly `width` fraction digits.
 pub fn format_timestamp(micros: i64, width: Option<u32>) -> String {
-    let days = micros.div_euclid(MICROS_PER_DAY);
-    let time = micros.rem_euclid(MICROS_PER_DAY);
-    format!("{}T{}Z", format_date(days), format_time(time, width))
+    let mut out = String::with_capacity(27);
+    write_date(&mut out, micros.div_euclid(MICROS_PER_DAY));
+    out.push('T');
+    write_time(&mut out, micros.rem_euclid(MICROS_PER_DAY), width);
+    out.push('Z');
+    out
+}
+
+/// Appends `n` with at least `width` digits, zero-padded. These are written
+/// for every temporal column of every row, so without `format!`.
+fn push_padded(out: &mut String, n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut i = digits.len();
+    let mut rest = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let start = i.min(digits.len() - width.min(digits.len()));
+    out.extend(digits[start..].iter().map(|&d| char::from(d)));
+}
+
+fn write_date(out: &mut String, days: i64) {
+    let (year, month, day) = civil_from_days(days);
+    if year > 9999 {
+        out.push('+');
+    } else if year < 0 {
+        out.push('-');
+    }
+    push_padded(out, year.unsigned_abs(), 4);
+    out.push('-');
+    push_padded(out, u64::from(month), 2);
+    out.push('-');
+    push_padded(out, u64::from(day), 2);
+}
+
+fn write_time(out: &mut String, micros: i64, width: Option<u32>) {
+    let seconds = micros.div_euclid(1_000_000).unsigned_abs();
+    let fraction = micros.rem_euclid(1_000_000).unsigned_abs();
+    push_padded(out, seconds / 3600, 2);
+    out.push(':');
+    push_padded(out, seconds / 60 % 60, 2);
+    out.push(':');
+    push_padded(out, seconds % 60, 2);
+    // Nanoseconds: microseconds and three zeros, nine digits.
+    let nanos = fraction * 1000;
+    match width {
+        None if nanos == 0 => {}
+        None => {
+            let mut digits = 9;
+            let mut trimmed = nanos;
+            while trimmed.is_multiple_of(10) {
+                trimmed /= 10;
+                digits -= 1;
+            }
+            out.push('.');
+            push_padded(out, trimmed, digits);
+        }
+        Some(w) => {
+            let w = w.clamp(1, 9);
+            out.push('.');
+            push_padded(out, nanos / 10u64.pow(9 - w), w as usize);
+        }
+    }
 }
 
 /// Debezium's `ZonedTimestamp` string of an instant at UTC. `fraction_width`
@@ -289,7 +333,10 @@ pub fn zoned_timestamp(micros: i64, fraction_width: i32) -> String {
 
 /// Debezium's `ZonedTime` string of a time at UTC (`ISO_OFFSET_TIME`).
 pub fn zoned_time(micros_of_day: i64) -> String {
-    format!("{}Z", format_time(micros_of_day.rem_euclid(MICROS_PER_DAY), None))
+    let mut out = String::with_capacity(16);
+    write_time(&mut out, micros_of_day.rem_euclid(MICROS_PER_DAY), None);
+    out.push('Z');
+    out
 }
 
 #[cfg(test)]

@@ -148,6 +148,39 @@ pub struct JsonSchema {
     values: Option<Box<JsonSchema>>,
     /// Map key schema.
     keys: Option<Box<JsonSchema>>,
+    /// The longest output written with this schema so far: output buffers
+    /// start that large instead of growing through several copies.
+    size_hint: SizeHint,
+}
+
+/// A byte count shared by every thread writing with one schema; a hint,
+/// so relaxed ordering and a racy maximum are enough.
+#[derive(Debug, Default)]
+struct SizeHint(std::sync::atomic::AtomicUsize);
+
+impl SizeHint {
+    fn get(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn observe(&self, len: usize) {
+        if len > self.get() {
+            self.0.store(len, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+impl Clone for SizeHint {
+    fn clone(&self) -> Self {
+        Self(self.get().into())
+    }
+}
+
+/// Hints are not part of what a schema is.
+impl PartialEq for SizeHint {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl JsonSchema {
@@ -257,6 +290,7 @@ impl JsonSchema {
             fields: fields.into_iter().map(|(_, f)| f).collect(),
             values,
             keys,
+            size_hint: SizeHint::default(),
         }
     }
 
@@ -296,7 +330,7 @@ impl JsonConverter {
         if schema.is_none() && matches!(value.view(), ValueRef::Null) {
             return Ok(None);
         }
-        let mut out = String::with_capacity(128);
+        let mut out = String::with_capacity(schema.map_or(0, |s| s.size_hint.get()).max(64));
         if self.schemas_enable {
             out.push_str("{\"schema\":");
             out.push_str(schema.map_or("null", JsonSchema::rendered));
@@ -306,6 +340,9 @@ impl JsonConverter {
         } else {
             // A schema with a null value still writes the JSON `null`, as Kafka's does.
             write_payload(&mut out, schema, value, self.numeric_decimals)?;
+        }
+        if let Some(schema) = schema {
+            schema.size_hint.observe(out.len());
         }
         Ok(Some(out.into_bytes()))
     }

@@ -33,8 +33,24 @@ impl Position {
     }
 
     fn sequence(&self) -> String {
-        let part = |v: Option<u64>| v.map_or_else(|| "null".to_string(), |v| format!("\"{v}\""));
-        format!("[{},{}]", part(self.last_commit), part(self.lsn))
+        // Written for every event, so without `format!`.
+        let mut out = String::with_capacity(48);
+        out.push('[');
+        for (i, v) in [self.last_commit, self.lsn].into_iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            match v {
+                Some(v) => {
+                    out.push('"');
+                    weir_json::write_u64(&mut out, v);
+                    out.push('"');
+                }
+                None => out.push_str("null"),
+            }
+        }
+        out.push(']');
+        out
     }
 }
 

@@ -31,11 +31,27 @@ pub struct Snapshot {
     tx_id: Option<i64>,
     ts_us: i64,
     fetch_size: usize,
+    /// The offset every record carries, rendered once: `[0]` for all but
+    /// the last record, `[1]` for the last (which marks the snapshot done).
+    offsets: [String; 2],
 }
 
 impl Snapshot {
     /// Starts reading `tables` in the transaction already open on `conn`.
     pub fn new(tables: Vec<Captured>, consistent_point: u64, tx_id: Option<i64>, fetch_size: usize) -> Self {
+        let ts_us = lsn::unix_now_micros();
+        let offset = |last: bool| {
+            Offset {
+                lsn: Some(consistent_point),
+                tx_id,
+                ts_usec: Some(ts_us),
+                snapshot: Some("INITIAL".into()),
+                last_snapshot_record: Some(last),
+                snapshot_completed: Some(last),
+                ..Offset::default()
+            }
+            .to_json()
+        };
         Self {
             tables,
             current: 0,
@@ -44,8 +60,9 @@ impl Snapshot {
             rows: Lookahead::default(),
             consistent_point,
             tx_id,
-            ts_us: lsn::unix_now_micros(),
+            ts_us,
             fetch_size: fetch_size.max(1),
+            offsets: [offset(false), offset(true)],
         }
     }
 
@@ -131,17 +148,9 @@ impl Snapshot {
             last_commit: None,
             snapshot: marker,
         };
-        let offset = Offset {
-            lsn: Some(self.consistent_point),
-            tx_id: self.tx_id,
-            ts_usec: Some(self.ts_us),
-            snapshot: Some("INITIAL".into()),
-            last_snapshot_record: Some(last_in_snapshot),
-            snapshot_completed: Some(last_in_snapshot),
-            ..Offset::default()
-        };
+        let offset = self.offsets[usize::from(last_in_snapshot)].clone();
         let key = table.key(row, modes)?;
         let after = table.row(row, modes)?;
-        Ok(emitter.change(table, Op::Read, key, None, Some(after), &at, None, offset.to_json()))
+        Ok(emitter.change(table, Op::Read, key, None, Some(after), &at, None, offset))
     }
 }
