@@ -195,7 +195,10 @@ pub struct Common<'a> {
 impl Common<'_> {
     /// The common values followed by `extra`, as one `source` struct.
     pub fn value(&self, extra: impl IntoIterator<Item = Value>) -> Value {
-        let mut fields = vec![
+        let extra = extra.into_iter();
+        // Sized for the connector's fields too: built for every event, so no regrowth.
+        let mut fields = Vec::with_capacity(9 + extra.size_hint().0);
+        fields.extend([
             Value::String(DEBEZIUM_VERSION.to_string()),
             Value::String(self.connector.to_string()),
             Value::String(self.name.to_string()),
@@ -205,7 +208,7 @@ impl Common<'_> {
             self.sequence.clone().map_or(Value::Null, Value::String),
             Value::Int64(self.ts_us),
             Value::Int64(self.ts_us.saturating_mul(1000)),
-        ];
+        ]);
         fields.extend(extra);
         Value::Struct(fields)
     }

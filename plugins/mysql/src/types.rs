@@ -784,8 +784,9 @@ fn fraction_micros(fraction: &str) -> Option<u32> {
     if !is_digits(fraction) {
         return None;
     }
-    let six: String = fraction.chars().chain(std::iter::repeat('0')).take(6).collect();
-    six.parse().ok()
+    // The first six digits, padded with zeros (read per row, so without a String).
+    let digits = fraction.as_bytes();
+    Some((0..6).fold(0, |micros, i| micros * 10 + digits.get(i).map_or(0, |d| u32::from(d - b'0'))))
 }
 
 /// `[-]H+:MM:SS[.ffffff]` → signed microseconds.
@@ -813,6 +814,7 @@ fn parse_time_text(text: &str) -> Option<i64> {
     Some(if negative { -micros } else { micros })
 }
 
+#[derive(Debug, PartialEq)]
 struct DateTimeParts {
     year: u16,
     month: u8,
@@ -825,6 +827,11 @@ struct DateTimeParts {
 
 /// `YYYY-MM-DD HH:MM:SS[.ffffff]` (the time optional).
 fn parse_datetime_text(text: &str) -> Option<DateTimeParts> {
+    parse_canonical_datetime(text).or_else(|| parse_any_datetime(text))
+}
+
+/// [`parse_datetime_text`] for every form it takes.
+fn parse_any_datetime(text: &str) -> Option<DateTimeParts> {
     let (date, time) = match text.split_once([' ', 'T']) {
         Some((d, t)) => (d, Some(t)),
         None => (text, None),
@@ -846,6 +853,35 @@ fn parse_datetime_text(text: &str) -> Option<DateTimeParts> {
         }
     }
     Some(DateTimeParts { year, month, day, hour, minute, second, micros })
+}
+
+/// `YYYY-MM-DD HH:MM:SS[.f…]` exactly as the server writes DATETIME and
+/// TIMESTAMP values in the text protocol (the snapshot reads every row of
+/// them so): fixed positions, no splitting. `None` sends anything else to
+/// the general parser.
+fn parse_canonical_datetime(text: &str) -> Option<DateTimeParts> {
+    let b = text.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| {
+        b[range].iter().try_fold(0u16, |n, &d| d.is_ascii_digit().then(|| n * 10 + u16::from(d - b'0')))
+    };
+    let mut parts = DateTimeParts {
+        year: number(0..4)?,
+        month: u8::try_from(number(5..7)?).ok()?,
+        day: u8::try_from(number(8..10)?).ok()?,
+        hour: u8::try_from(number(11..13)?).ok()?,
+        minute: u8::try_from(number(14..16)?).ok()?,
+        second: u8::try_from(number(17..19)?).ok()?,
+        micros: 0,
+    };
+    // The first 19 bytes are ASCII (checked above), so 19 is a character boundary.
+    if let Some(rest) = text.get(19..).filter(|r| !r.is_empty()) {
+        parts.micros = fraction_micros(rest.strip_prefix('.')?)?;
+    }
+    let valid = parts.month <= 12 && parts.day <= 31 && parts.hour <= 23 && parts.minute <= 59 && parts.second <= 59;
+    valid.then_some(parts)
 }
 
 // ---------------------------------------------------------------------
@@ -1266,6 +1302,34 @@ mod tests {
 
     fn default_json(c: &ColumnDef) -> Option<String> {
         column_schema(c, &m()).default_json
+    }
+
+    #[test]
+    fn the_canonical_datetime_reader_agrees_with_the_general_one() {
+        for text in [
+            "2024-01-02 03:04:05",
+            "2024-01-02 03:04:05.5",
+            "2024-01-02 03:04:05.123456",
+            "2024-01-02 03:04:05.1234567",
+            "0000-00-00 00:00:00",
+            "9999-12-31 23:59:59.999999",
+        ] {
+            assert_eq!(parse_canonical_datetime(text), parse_any_datetime(text), "{text}");
+            assert!(parse_canonical_datetime(text).is_some(), "{text}");
+        }
+        for text in [
+            "2024-13-02 03:04:05",
+            "2024-01-02 24:00:00",
+            "2024-01-02 03:04:05.",
+            "2024-01-02 03:04:05x",
+            "é024-01-02 03:04:05.1",
+        ] {
+            assert_eq!(parse_canonical_datetime(text), None, "{text}");
+            assert_eq!(parse_datetime_text(text), None, "{text}");
+        }
+        // Other forms are left to the general reader.
+        assert_eq!(parse_canonical_datetime("2024-01-02T03:04:05"), None);
+        assert!(parse_datetime_text("2024-01-02T03:04:05").is_some());
     }
 
     #[test]
