@@ -30,6 +30,17 @@ pub enum SnapshotMarker {
 }
 
 impl SnapshotMarker {
+    /// Every marker, in declaration order (`marker as usize` indexes it).
+    const ALL: [Self; 7] = [
+        Self::First,
+        Self::FirstInDataCollection,
+        Self::True,
+        Self::LastInDataCollection,
+        Self::Last,
+        Self::False,
+        Self::Incremental,
+    ];
+
     /// The lower-case name Debezium writes.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -175,37 +186,61 @@ pub fn schema(name: &str, extra: Vec<(&str, Schema)>) -> Schema {
     s
 }
 
+/// The `source` strings every event of a connector repeats, made once and
+/// shared by the events ([`Value::Shared`]) instead of copied into each.
+#[derive(Debug, Clone)]
+pub struct SourceNames {
+    connector: Value,
+    name: Value,
+}
+
+impl SourceNames {
+    /// Names for `connector` (`postgresql`, `mysql`, `mariadb` or
+    /// `mongodb`) under `topic.prefix` `name`.
+    pub fn new(connector: &str, name: &str) -> Self {
+        Self { connector: Value::shared(connector), name: Value::shared(name) }
+    }
+}
+
+/// `DEBEZIUM_VERSION` and each snapshot marker, shared by every event.
+fn shared_constant(i: usize) -> Value {
+    static CONSTANTS: std::sync::OnceLock<Vec<Value>> = std::sync::OnceLock::new();
+    let constants = CONSTANTS.get_or_init(|| {
+        let markers = SnapshotMarker::ALL.iter().map(|m| Value::shared(m.as_str()));
+        markers.chain([Value::shared(DEBEZIUM_VERSION)]).collect()
+    });
+    constants.get(i).cloned().unwrap_or(Value::Null)
+}
+
 /// The common fields' values.
 #[derive(Debug, Clone)]
 pub struct Common<'a> {
-    /// `postgresql`, `mysql`, `mariadb` or `mongodb`.
-    pub connector: &'a str,
-    /// `topic.prefix`.
-    pub name: &'a str,
+    /// The connector's and the topic prefix's names.
+    pub names: &'a SourceNames,
     /// When the change happened in the source, µs since the epoch.
     pub ts_us: i64,
     /// Snapshot position.
     pub snapshot: SnapshotMarker,
-    /// Database name.
-    pub db: &'a str,
+    /// Database name (shared when the caller keeps one).
+    pub db: Value,
     /// PostgreSQL's `["<last commit lsn>","<lsn>"]`, else `None`.
     pub sequence: Option<String>,
 }
 
 impl Common<'_> {
     /// The common values followed by `extra`, as one `source` struct.
-    pub fn value(&self, extra: impl IntoIterator<Item = Value>) -> Value {
+    pub fn value(self, extra: impl IntoIterator<Item = Value>) -> Value {
         let extra = extra.into_iter();
         // Sized for the connector's fields too: built for every event, so no regrowth.
         let mut fields = Vec::with_capacity(9 + extra.size_hint().0);
         fields.extend([
-            Value::String(DEBEZIUM_VERSION.to_string()),
-            Value::String(self.connector.to_string()),
-            Value::String(self.name.to_string()),
+            shared_constant(SnapshotMarker::ALL.len()),
+            self.names.connector.clone(),
+            self.names.name.clone(),
             Value::Int64(self.ts_us.div_euclid(1000)),
-            Value::String(self.snapshot.as_str().to_string()),
-            Value::String(self.db.to_string()),
-            self.sequence.clone().map_or(Value::Null, Value::String),
+            shared_constant(self.snapshot as usize),
+            self.db,
+            self.sequence.map_or(Value::Null, Value::String),
             Value::Int64(self.ts_us),
             Value::Int64(self.ts_us.saturating_mul(1000)),
         ]);

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use weir_debezium::envelope::{self, Op};
-use weir_debezium::source::{Common, SnapshotMarker};
+use weir_debezium::source::{Common, SnapshotMarker, SourceNames};
 use weir_debezium::{heartbeat, topics::TopicNames, transaction};
 use weir_sdk::{Schema, SourceRecord, Value};
 
@@ -100,12 +100,15 @@ pub struct Emitter {
     update_description: Arc<Schema>,
     heartbeat: heartbeat::Schemas,
     collections: HashMap<(String, String), Arc<Collection>>,
+    /// The `source` names, shared by every event.
+    names: SourceNames,
 }
 
 impl Emitter {
     /// An emitter for a connector.
     pub fn new(topics: TopicNames, partition: String) -> Self {
         Self {
+            names: SourceNames::new("mongodb", topics.prefix()),
             topics,
             partition,
             source: source_schema(),
@@ -148,11 +151,10 @@ impl Emitter {
             None => (Value::Null, Value::Null),
         };
         Common {
-            connector: "mongodb",
-            name: self.topics.prefix(),
+            names: &self.names,
             ts_us: at.ts_us,
             snapshot: at.snapshot,
-            db: at.db,
+            db: Value::String(at.db.to_string()),
             sequence: None,
         }
         .value([

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use weir_debezium::envelope::{self, Op};
-use weir_debezium::source::{Common, SnapshotMarker};
+use weir_debezium::source::{Common, SnapshotMarker, SourceNames};
 use weir_debezium::{heartbeat, transaction};
 use weir_sdk::{Schema, SourceRecord, Value};
 
@@ -38,8 +38,6 @@ pub struct Position {
 /// What every record of one connector shares.
 #[derive(Debug)]
 pub struct Emitter {
-    /// MySQL or MariaDB.
-    pub flavor: Flavor,
     /// `topic.prefix`.
     pub prefix: String,
     /// Source partition JSON.
@@ -52,6 +50,8 @@ pub struct Emitter {
     pub heartbeat: heartbeat::Schemas,
     schema_change_key: Arc<Schema>,
     schema_change_value: Arc<Schema>,
+    /// The `source` names, shared by every event.
+    names: SourceNames,
 }
 
 impl Emitter {
@@ -59,7 +59,7 @@ impl Emitter {
     pub fn new(flavor: Flavor, prefix: &str, partition: String) -> Self {
         let source = crate::tables::source_schema(flavor);
         Self {
-            flavor,
+            names: SourceNames::new(flavor.name(), prefix),
             prefix: prefix.to_string(),
             partition,
             schema_change_key: crate::changes::key_schema(flavor.name()),
@@ -73,11 +73,10 @@ impl Emitter {
     /// The `source` struct.
     pub fn source_value(&self, db: &str, table: Option<&str>, at: &Position) -> Value {
         Common {
-            connector: self.flavor.name(),
-            name: &self.prefix,
+            names: &self.names,
             ts_us: at.ts_us,
             snapshot: at.snapshot,
-            db,
+            db: Value::String(db.to_string()),
             sequence: None,
         }
         .value([
@@ -106,6 +105,23 @@ impl Emitter {
         offset: String,
     ) -> SourceRecord {
         let source = self.source_value(&table.id.database, Some(&table.id.table), at);
+        self.change_with_source(table, op, key, before, after, source, tx_block, offset)
+    }
+
+    /// [`change`](Self::change) with a `source` struct the caller built (a
+    /// snapshot shares one between the rows of a table).
+    #[allow(clippy::too_many_arguments)]
+    pub fn change_with_source(
+        &self,
+        table: &Captured,
+        op: Op,
+        key: Option<Value>,
+        before: Option<Value>,
+        after: Option<Value>,
+        source: Value,
+        tx_block: Option<Value>,
+        offset: String,
+    ) -> SourceRecord {
         let now_ns = envelope::now_ns();
         let value = envelope::value(op, before, after, source, tx_block, now_ns);
         let key = table.key_schema.as_ref().zip(key);

@@ -10,7 +10,7 @@
 
 use weir_debezium::envelope::Op;
 use weir_debezium::source::{Lookahead, SnapshotMarker};
-use weir_sdk::{ConnectorError, SourceRecord};
+use weir_sdk::{ConnectorError, SourceRecord, Value};
 
 use crate::cell::Cell;
 use crate::events::{Emitter, Position};
@@ -43,6 +43,9 @@ pub struct Snapshot {
     batch: usize,
     /// `offset(false)` as JSON: the same for every record but the last.
     offset_json: String,
+    /// The `source` struct the current table's middle rows share (all but
+    /// its first and last have the same one), with the table's index.
+    middle_source: Option<(usize, Value)>,
 }
 
 impl Snapshot {
@@ -57,6 +60,7 @@ impl Snapshot {
             ts_us: weir_debezium::envelope::now_ns() / 1000,
             batch: batch.max(1),
             offset_json: String::new(),
+            middle_source: None,
         };
         snapshot.offset_json = snapshot.offset(false).to_json();
         snapshot
@@ -152,19 +156,37 @@ impl Snapshot {
     }
 
     fn record(
-        &self,
-        table: usize,
+        &mut self,
+        index: usize,
         row: &[Cell],
         marker: SnapshotMarker,
         emitter: &Emitter,
         modes: &Modes,
     ) -> Result<SourceRecord, ConnectorError> {
-        let table = &self.tables[table];
         let last_in_snapshot = marker == SnapshotMarker::Last;
-        let at = self.position(marker);
+        let source = self.source_of(index, marker, emitter);
+        let table = &self.tables[index];
         let key = table.key(row, modes, true)?;
         let after = table.row(row, modes, true)?;
         let offset = if last_in_snapshot { self.offset(true).to_json() } else { self.offset_json.clone() };
-        Ok(emitter.change(table, Op::Read, key, None, Some(after), &at, None, offset))
+        Ok(emitter.change_with_source(table, Op::Read, key, None, Some(after), source, None, offset))
+    }
+
+    /// The `source` struct of table `index` at `marker`: a table's middle
+    /// rows share one, built at the first of them.
+    fn source_of(&mut self, index: usize, marker: SnapshotMarker, emitter: &Emitter) -> Value {
+        let table = &self.tables[index];
+        let build = || emitter.source_value(&table.id.database, Some(&table.id.table), &self.position(marker));
+        if marker != SnapshotMarker::True {
+            return build();
+        }
+        if let Some((t, source)) = &self.middle_source
+            && *t == index
+        {
+            return source.clone();
+        }
+        let shared = Value::shared(build());
+        self.middle_source = Some((index, shared.clone()));
+        shared
     }
 }

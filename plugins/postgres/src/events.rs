@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use weir_debezium::envelope::{self, Op};
-use weir_debezium::source::{Common, SnapshotMarker};
+use weir_debezium::source::{Common, SnapshotMarker, SourceNames};
 use weir_debezium::{heartbeat, transaction};
 use weir_sdk::{Schema, SourceRecord, Value};
 
@@ -59,12 +59,14 @@ impl Position {
 pub struct Emitter {
     /// `topic.prefix`.
     pub prefix: String,
-    /// Database name.
-    pub db: String,
     /// Source partition JSON.
     pub partition: String,
     /// `io.debezium.connector.postgresql.Source`.
     pub source: Arc<Schema>,
+    /// The `source` names, shared by every event.
+    names: SourceNames,
+    /// `db`, shared likewise.
+    db_value: Value,
     /// Transaction metadata schemas.
     pub tx: transaction::Schemas,
     /// Heartbeat schemas.
@@ -88,8 +90,9 @@ impl Emitter {
             .field("message", message)
             .shared();
         Self {
+            names: SourceNames::new("postgresql", prefix),
+            db_value: Value::shared(db),
             prefix: prefix.to_string(),
-            db: db.to_string(),
             partition,
             source,
             tx: transaction::Schemas::default(),
@@ -104,11 +107,10 @@ impl Emitter {
     /// The `source` struct.
     pub fn source_value(&self, schema: &str, table: &str, at: &Position) -> Value {
         Common {
-            connector: "postgresql",
-            name: &self.prefix,
+            names: &self.names,
             ts_us: at.ts_us,
             snapshot: at.snapshot,
-            db: &self.db,
+            db: self.db_value.clone(),
             sequence: Some(at.sequence()),
         }
         .value([
@@ -134,6 +136,23 @@ impl Emitter {
         offset: String,
     ) -> SourceRecord {
         let source = self.source_value(&table.id.schema, &table.id.table, at);
+        self.change_with_source(table, op, key, before, after, source, tx_block, offset)
+    }
+
+    /// [`change`](Self::change) with a `source` struct the caller built (a
+    /// snapshot shares one between the rows of a table).
+    #[allow(clippy::too_many_arguments)]
+    pub fn change_with_source(
+        &self,
+        table: &Captured,
+        op: Op,
+        key: Option<Value>,
+        before: Option<Value>,
+        after: Option<Value>,
+        source: Value,
+        tx_block: Option<Value>,
+        offset: String,
+    ) -> SourceRecord {
         let now_ns = envelope::now_ns();
         let value = envelope::value(op, before, after, source, tx_block, now_ns);
         let key = table.key_schema.as_ref().zip(key);

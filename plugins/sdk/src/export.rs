@@ -326,6 +326,8 @@ fn flatten_value(value: Value, nodes: &mut Vec<wit::ValueNode>) {
                 flatten_value(v, nodes);
             }
         }
+        // The worker's copy is its own; other records keep sharing this one.
+        Value::Shared(inner) => flatten_value(Arc::unwrap_or_clone(inner), nodes),
     }
 }
 

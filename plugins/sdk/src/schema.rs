@@ -125,7 +125,7 @@ impl Schema {
 }
 
 /// A typed value. Struct fields come in their schema's order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Value {
     /// Null.
     Null,
@@ -153,6 +153,48 @@ pub enum Value {
     Array(Vec<Value>),
     /// Map entries.
     Map(Vec<(Value, Value)>),
+    /// A value many records hold (a connector's name, a table's `source`
+    /// block in a snapshot): cloned by reference count instead of copied.
+    /// It reads, compares, converts and crosses to the worker exactly as
+    /// the value inside.
+    Shared(Arc<Value>),
+}
+
+impl Value {
+    /// Wraps `value` to be shared between records (see [`Value::Shared`]).
+    pub fn shared(value: impl Into<Value>) -> Self {
+        Value::Shared(Arc::new(value.into()))
+    }
+
+    /// The value itself, through any [`Value::Shared`] wrappers.
+    pub fn resolved(&self) -> &Value {
+        match self {
+            Value::Shared(inner) => inner.resolved(),
+            other => other,
+        }
+    }
+}
+
+/// Sharing is invisible: a shared value equals the same value unshared.
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        use Value::*;
+        match (self.resolved(), other.resolved()) {
+            (Null, Null) => true,
+            (Boolean(a), Boolean(b)) => a == b,
+            (Int8(a), Int8(b)) => a == b,
+            (Int16(a), Int16(b)) => a == b,
+            (Int32(a), Int32(b)) => a == b,
+            (Int64(a), Int64(b)) => a == b,
+            (Float32(a), Float32(b)) => a == b,
+            (Float64(a), Float64(b)) => a == b,
+            (String(a), String(b)) => a == b,
+            (Bytes(a), Bytes(b)) => a == b,
+            (Struct(a), Struct(b)) | (Array(a), Array(b)) => a == b,
+            (Map(a), Map(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 impl From<&str> for Value {
@@ -231,7 +273,7 @@ impl Value {
     /// it; `None` for null and structured values, which a default here
     /// cannot carry.
     pub fn to_default_json(&self) -> Option<String> {
-        if matches!(self, Self::Null | Self::Struct(_) | Self::Array(_) | Self::Map(_)) {
+        if matches!(self.resolved(), Self::Null | Self::Struct(_) | Self::Array(_) | Self::Map(_)) {
             return None;
         }
         let mut out = String::new();
@@ -257,6 +299,28 @@ impl weir_json::connect::ConnectValue for Value {
             Self::Struct(fields) => ValueRef::Struct(fields),
             Self::Array(items) => ValueRef::Array(items),
             Self::Map(entries) => ValueRef::Map(entries),
+            Self::Shared(inner) => inner.view(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use weir_json::connect::{JsonConverter, JsonSchema};
+
+    use super::*;
+
+    #[test]
+    fn a_shared_value_reads_compares_and_converts_as_the_value_inside() {
+        let schema = Schema::structure("s").field("name", Schema::string()).field("n", Schema::int32()).shared();
+        let plain = Value::Struct(vec![Value::String("db1".into()), Value::Int32(7)]);
+        let shared = Value::Struct(vec![Value::shared("db1"), Value::shared(Value::Int32(7))]);
+        assert_eq!(shared, plain);
+        assert_eq!(Value::shared(plain.clone()), plain);
+        assert_ne!(Value::shared("db1"), Value::String("db2".into()));
+        let prepared = JsonSchema::new(&*schema);
+        let json = JsonConverter { schemas_enable: false, numeric_decimals: false };
+        assert_eq!(json.convert(Some(&prepared), &shared).unwrap(), json.convert(Some(&prepared), &plain).unwrap());
+        assert_eq!(Value::shared("x").to_default_json().as_deref(), Some("\"x\""));
     }
 }
