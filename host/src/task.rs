@@ -285,12 +285,8 @@ fn run(spec: &TaskSpec, status: &Mutex<Status>, control: &TaskControl) {
         failure
     });
     // Delivery has ended: tell the task what it made durable, then close it.
-    for report in delivered.try_iter() {
-        match report {
-            Delivered::Committed(committed) => tell_committed(spec, &mut instance, task, &committed),
-            Delivered::Failed(trace) => failure = failure.or(Some(trace)),
-        }
-    }
+    let delivery_failure = hear(spec, &mut instance, task, &delivered);
+    failure = failure.or(delivery_failure);
     if let Err(e) = instance.close(task) {
         tracing::warn!(connector = %spec.connector, task = spec.task_id, error = %e, "closing the task failed");
     }
@@ -312,6 +308,23 @@ enum Delivered {
 /// the task's memory ahead of the sink.
 const GATHER_MAX_RECORDS: usize = 2048;
 
+/// Tells the task what delivery made durable (its `commit` hook); returns
+/// delivery's failure, which is always its last report.
+fn hear(
+    spec: &TaskSpec,
+    instance: &mut Instance,
+    task: TaskRef,
+    delivered: &std::sync::mpsc::Receiver<Delivered>,
+) -> Option<String> {
+    for report in delivered.try_iter() {
+        match report {
+            Delivered::Committed(committed) => tell_committed(spec, instance, task, &committed),
+            Delivered::Failed(trace) => return Some(trace),
+        }
+    }
+    None
+}
+
 /// How often delivery commits when no batch arrives (the sink keeps its own
 /// flush interval; this only bounds how late an idle task hears of it).
 const IDLE_COMMIT_TICK: Duration = Duration::from_millis(100);
@@ -328,21 +341,14 @@ fn poll_loop(
     batches: &std::sync::mpsc::SyncSender<Vec<PolledRecord>>,
     delivered: &std::sync::mpsc::Receiver<Delivered>,
 ) -> Option<String> {
-    // Tells the task what delivery made durable; a delivery failure ends polling.
-    let hear = |instance: &mut Instance| -> Option<String> {
-        for report in delivered.try_iter() {
-            match report {
-                Delivered::Committed(committed) => tell_committed(spec, instance, task, &committed),
-                Delivered::Failed(trace) => return Some(trace),
-            }
-        }
-        None
-    };
     // Delivery ended early; its report says why.
-    let ended = |instance: &mut Instance| hear(instance).or_else(|| Some("delivery stopped unexpectedly".into()));
+    let ended = |instance: &mut Instance| {
+        hear(spec, instance, task, delivered).or_else(|| Some("delivery stopped unexpectedly".into()))
+    };
     let mut pending: Vec<PolledRecord> = Vec::new();
     while !control.stop.load(Ordering::SeqCst) {
-        if let Some(trace) = hear(instance) {
+        // A delivery failure ends polling.
+        if let Some(trace) = hear(spec, instance, task, delivered) {
             return Some(trace);
         }
         if control.paused.load(Ordering::SeqCst) {
@@ -380,19 +386,20 @@ fn poll_loop(
         // together (one durable transaction, not one per poll). Past the cap,
         // or when the task has nothing more, this blocks: that is the task's
         // backpressure.
-        let handed = if idle || pending.len() >= GATHER_MAX_RECORDS {
-            batches.send(std::mem::take(&mut pending)).map_err(|_| ())
+        let batch = std::mem::take(&mut pending);
+        let handed = if idle || batch.len() >= GATHER_MAX_RECORDS {
+            batches.send(batch).is_ok()
         } else {
-            match batches.try_send(std::mem::take(&mut pending)) {
-                Ok(()) => Ok(()),
+            match batches.try_send(batch) {
+                Ok(()) => true,
                 Err(TrySendError::Full(back)) => {
                     pending = back;
-                    Ok(())
+                    true
                 }
-                Err(TrySendError::Disconnected(_)) => Err(()),
+                Err(TrySendError::Disconnected(_)) => false,
             }
         };
-        if handed.is_err() {
+        if !handed {
             return ended(instance);
         }
     }

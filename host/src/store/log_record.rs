@@ -27,15 +27,11 @@ pub struct LogRecord {
 const VERSION: u8 = 1;
 
 impl LogRecord {
-    /// Encodes the record (the topic is the table key, not repeated).
-    pub fn encode(&self) -> Vec<u8> {
-        self.encode_appended_at(self.appended_ms)
-    }
-
-    /// Encodes the record with `appended_ms` as its append time.
-    pub fn encode_appended_at(&self, appended_ms: i64) -> Vec<u8> {
+    /// The record's encoding alone, as a segment holds it after its length.
+    #[cfg(test)]
+    pub(crate) fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.encoded_len_hint());
-        self.encode_into(&mut out, appended_ms);
+        self.encode_into(&mut out, self.appended_ms);
         out
     }
 

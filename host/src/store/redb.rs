@@ -201,7 +201,7 @@ impl StateStore for RedbStore {
                         open.entry(topic).or_insert((head, Vec::new(), head))
                     }
                 };
-                if !segment.is_empty() && segment.len() >= SEGMENT_BYTES {
+                if segment.len() >= SEGMENT_BYTES {
                     log.insert((topic, *first), segment.as_slice()).map_err(db_err)?;
                     *added.entry(topic).or_insert(0) += segment.len() as u64;
                     segment.clear();

@@ -202,14 +202,53 @@ impl SourceNames {
     }
 }
 
-/// `DEBEZIUM_VERSION` and each snapshot marker, shared by every event.
-fn shared_constant(i: usize) -> Value {
-    static CONSTANTS: std::sync::OnceLock<Vec<Value>> = std::sync::OnceLock::new();
-    let constants = CONSTANTS.get_or_init(|| {
-        let markers = SnapshotMarker::ALL.iter().map(|m| Value::shared(m.as_str()));
-        markers.chain([Value::shared(DEBEZIUM_VERSION)]).collect()
-    });
-    constants.get(i).cloned().unwrap_or(Value::Null)
+/// `DEBEZIUM_VERSION` and the snapshot markers' names, shared by every event.
+struct Constants {
+    version: Value,
+    /// By `marker as usize`, in the order of [`SnapshotMarker::ALL`].
+    markers: [Value; 7],
+}
+
+fn constants() -> &'static Constants {
+    static CONSTANTS: std::sync::OnceLock<Constants> = std::sync::OnceLock::new();
+    CONSTANTS.get_or_init(|| Constants {
+        version: Value::shared(DEBEZIUM_VERSION),
+        markers: SnapshotMarker::ALL.map(|m| Value::shared(m.as_str())),
+    })
+}
+
+impl SnapshotMarker {
+    /// The marker's name as a shared value.
+    fn value(self) -> Value {
+        constants().markers.get(self as usize).cloned().unwrap_or_else(|| Value::from(self.as_str()))
+    }
+}
+
+/// The `source` struct a snapshot's rows in the middle of a table share:
+/// all but a table's first and last have the same one, so it is built once
+/// per table and shared ([`Value::Shared`]).
+#[derive(Debug, Default)]
+pub struct SnapshotSources {
+    /// The current table's index and its middle rows' `source`.
+    middle: Option<(usize, Value)>,
+}
+
+impl SnapshotSources {
+    /// The `source` of a row of table `table` at `marker`; `build` makes it
+    /// when it cannot be shared or is not made yet.
+    pub fn get(&mut self, table: usize, marker: SnapshotMarker, build: impl FnOnce() -> Value) -> Value {
+        if marker != SnapshotMarker::True {
+            return build();
+        }
+        match &self.middle {
+            Some((t, source)) if *t == table => source.clone(),
+            _ => {
+                let shared = Value::shared(build());
+                self.middle = Some((table, shared.clone()));
+                shared
+            }
+        }
+    }
 }
 
 /// The common fields' values.
@@ -234,11 +273,11 @@ impl Common<'_> {
         // Sized for the connector's fields too: built for every event, so no regrowth.
         let mut fields = Vec::with_capacity(9 + extra.size_hint().0);
         fields.extend([
-            shared_constant(SnapshotMarker::ALL.len()),
+            constants().version.clone(),
             self.names.connector.clone(),
             self.names.name.clone(),
             Value::Int64(self.ts_us.div_euclid(1000)),
-            shared_constant(self.snapshot as usize),
+            self.snapshot.value(),
             self.db,
             self.sequence.map_or(Value::Null, Value::String),
             Value::Int64(self.ts_us),
@@ -252,6 +291,32 @@ impl Common<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_marker_has_its_shared_name() {
+        for (i, m) in SnapshotMarker::ALL.into_iter().enumerate() {
+            assert_eq!(m as usize, i, "ALL is in declaration order");
+            assert_eq!(m.value(), Value::from(m.as_str()));
+        }
+    }
+
+    #[test]
+    fn middle_rows_of_a_table_share_one_source() {
+        let mut sources = SnapshotSources::default();
+        let mut built = 0;
+        let mut get = |table, marker| {
+            sources.get(table, marker, || {
+                built += 1;
+                Value::from(format!("{table}"))
+            })
+        };
+        assert_eq!(get(0, SnapshotMarker::First), Value::from("0"));
+        assert_eq!(get(0, SnapshotMarker::True), Value::from("0"));
+        assert_eq!(get(0, SnapshotMarker::True), Value::from("0"));
+        assert_eq!(get(1, SnapshotMarker::True), Value::from("1"));
+        assert_eq!(get(1, SnapshotMarker::Last), Value::from("1"));
+        assert_eq!(built, 4, "first and last are built each time, middle rows once per table");
+    }
 
     #[test]
     fn snapshot_markers_follow_debezium_precedence() {

@@ -5,6 +5,7 @@
 //! all in the proleptic Gregorian calendar at UTC) and build Connect values
 //! from those here, so the per-mode rules live in one place.
 
+use weir_json::write_u32;
 use weir_sdk::{Schema, Value};
 
 /// `io.debezium.time.Date`: int32 days since the epoch.
@@ -126,7 +127,7 @@ impl TimePrecision {
             TimeUnit::Connect | TimeUnit::Millis => Value::Int32((micros / 1000) as i32),
             TimeUnit::Micros => Value::Int64(micros),
             TimeUnit::Nanos => Value::Int64(micros.saturating_mul(1000)),
-            TimeUnit::Iso => Value::String(format!("{}Z", format_time(micros.rem_euclid(MICROS_PER_DAY), None))),
+            TimeUnit::Iso => Value::String(zoned_time(micros)),
         }
     }
 
@@ -260,24 +261,6 @@ pub fn format_timestamp(micros: i64, width: Option<u32>) -> String {
     out
 }
 
-/// Appends `n` with at least `width` digits, zero-padded. These are written
-/// for every temporal column of every row, so without `format!`.
-fn push_padded(out: &mut String, n: u64, width: usize) {
-    let mut digits = [b'0'; 20];
-    let mut i = digits.len();
-    let mut rest = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    let start = i.min(digits.len() - width.min(digits.len()));
-    out.extend(digits[start..].iter().map(|&d| char::from(d)));
-}
-
 fn write_date(out: &mut String, days: i64) {
     let (year, month, day) = civil_from_days(days);
     if year > 9999 {
@@ -285,21 +268,26 @@ fn write_date(out: &mut String, days: i64) {
     } else if year < 0 {
         out.push('-');
     }
-    push_padded(out, year.unsigned_abs(), 4);
+    // Written for every temporal column of every row, so without `format!`.
+    match u32::try_from(year.unsigned_abs()) {
+        Ok(y) => write_u32(out, y, 4),
+        Err(_) => weir_json::write_u64(out, year.unsigned_abs()),
+    }
     out.push('-');
-    push_padded(out, u64::from(month), 2);
+    write_u32(out, month, 2);
     out.push('-');
-    push_padded(out, u64::from(day), 2);
+    write_u32(out, day, 2);
 }
 
 fn write_time(out: &mut String, micros: i64, width: Option<u32>) {
-    let seconds = micros.div_euclid(1_000_000).unsigned_abs();
-    let fraction = micros.rem_euclid(1_000_000).unsigned_abs();
-    push_padded(out, seconds / 3600, 2);
+    // A time of day (callers take it modulo a day), so it fits 32 bits.
+    let seconds = u32::try_from(micros.div_euclid(1_000_000)).unwrap_or(u32::MAX);
+    let fraction = micros.rem_euclid(1_000_000) as u32;
+    write_u32(out, seconds / 3600, 2);
     out.push(':');
-    push_padded(out, seconds / 60 % 60, 2);
+    write_u32(out, seconds / 60 % 60, 2);
     out.push(':');
-    push_padded(out, seconds % 60, 2);
+    write_u32(out, seconds % 60, 2);
     // Nanoseconds: microseconds and three zeros, nine digits.
     let nanos = fraction * 1000;
     match width {
@@ -312,12 +300,12 @@ fn write_time(out: &mut String, micros: i64, width: Option<u32>) {
                 digits -= 1;
             }
             out.push('.');
-            push_padded(out, trimmed, digits);
+            write_u32(out, trimmed, digits);
         }
         Some(w) => {
             let w = w.clamp(1, 9);
             out.push('.');
-            push_padded(out, nanos / 10u64.pow(9 - w), w as usize);
+            write_u32(out, nanos / 10u32.pow(9 - w), w as usize);
         }
     }
 }

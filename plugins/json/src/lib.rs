@@ -87,8 +87,9 @@ pub fn write_u64(out: &mut String, n: u64) {
     write_u32(out, low, 8);
 }
 
-/// Appends `n` in decimal with at least `width` digits, zero-padded.
-fn write_u32(out: &mut String, mut n: u32, width: usize) {
+/// Appends `n` in decimal with at least `width` digits, zero-padded (dates
+/// and times are written so).
+pub fn write_u32(out: &mut String, mut n: u32, width: usize) {
     let mut digits = [b'0'; 10];
     let mut i = digits.len();
     while n >= 100 {

@@ -9,8 +9,8 @@
 //! `source.snapshot` can say `last` (of the table, of the snapshot).
 
 use weir_debezium::envelope::Op;
-use weir_debezium::source::{Lookahead, SnapshotMarker};
-use weir_sdk::{ConnectorError, SourceRecord, Value};
+use weir_debezium::source::{Lookahead, SnapshotMarker, SnapshotSources};
+use weir_sdk::{ConnectorError, SourceRecord};
 
 use crate::cell::Cell;
 use crate::events::{Emitter, Position};
@@ -43,9 +43,8 @@ pub struct Snapshot {
     batch: usize,
     /// `offset(false)` as JSON: the same for every record but the last.
     offset_json: String,
-    /// The `source` struct the current table's middle rows share (all but
-    /// its first and last have the same one), with the table's index.
-    middle_source: Option<(usize, Value)>,
+    /// The `source` structs the rows share.
+    sources: SnapshotSources,
 }
 
 impl Snapshot {
@@ -60,7 +59,7 @@ impl Snapshot {
             ts_us: weir_debezium::envelope::now_ns() / 1000,
             batch: batch.max(1),
             offset_json: String::new(),
-            middle_source: None,
+            sources: SnapshotSources::default(),
         };
         snapshot.offset_json = snapshot.offset(false).to_json();
         snapshot
@@ -164,29 +163,16 @@ impl Snapshot {
         modes: &Modes,
     ) -> Result<SourceRecord, ConnectorError> {
         let last_in_snapshot = marker == SnapshotMarker::Last;
-        let source = self.source_of(index, marker, emitter);
+        // Taken out for the call, so that building a source (rarely) can read `self`.
+        let mut sources = std::mem::take(&mut self.sources);
         let table = &self.tables[index];
+        let source = sources.get(index, marker, || {
+            emitter.source_value(&table.id.database, Some(&table.id.table), &self.position(marker))
+        });
+        self.sources = sources;
         let key = table.key(row, modes, true)?;
         let after = table.row(row, modes, true)?;
         let offset = if last_in_snapshot { self.offset(true).to_json() } else { self.offset_json.clone() };
         Ok(emitter.change_with_source(table, Op::Read, key, None, Some(after), source, None, offset))
-    }
-
-    /// The `source` struct of table `index` at `marker`: a table's middle
-    /// rows share one, built at the first of them.
-    fn source_of(&mut self, index: usize, marker: SnapshotMarker, emitter: &Emitter) -> Value {
-        let table = &self.tables[index];
-        let build = || emitter.source_value(&table.id.database, Some(&table.id.table), &self.position(marker));
-        if marker != SnapshotMarker::True {
-            return build();
-        }
-        if let Some((t, source)) = &self.middle_source
-            && *t == index
-        {
-            return source.clone();
-        }
-        let shared = Value::shared(build());
-        self.middle_source = Some((index, shared.clone()));
-        shared
     }
 }

@@ -8,8 +8,8 @@
 //! the whole snapshot) as Debezium does.
 
 use weir_debezium::envelope::Op;
-use weir_debezium::source::{Lookahead, SnapshotMarker};
-use weir_sdk::{ConnectorError, SourceRecord, Value};
+use weir_debezium::source::{Lookahead, SnapshotMarker, SnapshotSources};
+use weir_sdk::{ConnectorError, SourceRecord};
 
 use crate::events::{Emitter, Position};
 use crate::lsn;
@@ -34,9 +34,8 @@ pub struct Snapshot {
     /// The offset every record carries, rendered once: `[0]` for all but
     /// the last record, `[1]` for the last (which marks the snapshot done).
     offsets: [String; 2],
-    /// The `source` struct the current table's middle rows share (all but
-    /// its first and last have the same one), with the table's index.
-    middle_source: Option<(usize, Value)>,
+    /// The `source` structs the rows share.
+    sources: SnapshotSources,
 }
 
 impl Snapshot {
@@ -66,7 +65,7 @@ impl Snapshot {
             ts_us,
             fetch_size: fetch_size.max(1),
             offsets: [offset(false), offset(true)],
-            middle_source: None,
+            sources: SnapshotSources::default(),
         }
     }
 
@@ -151,28 +150,11 @@ impl Snapshot {
             last_commit: None,
             snapshot: marker,
         };
-        let source = self.source_of(index, emitter, &at);
         let table = &self.tables[index];
+        let source = self.sources.get(index, marker, || emitter.source_value(&table.id.schema, &table.id.table, &at));
         let offset = self.offsets[usize::from(last_in_snapshot)].clone();
         let key = table.key(row, modes)?;
         let after = table.row(row, modes)?;
         Ok(emitter.change_with_source(table, Op::Read, key, None, Some(after), source, None, offset))
-    }
-
-    /// The `source` struct at `at` for table `index`: a table's middle rows
-    /// share one, built at the first of them.
-    fn source_of(&mut self, index: usize, emitter: &Emitter, at: &Position) -> Value {
-        let table = &self.tables[index];
-        if at.snapshot != SnapshotMarker::True {
-            return emitter.source_value(&table.id.schema, &table.id.table, at);
-        }
-        if let Some((t, source)) = &self.middle_source
-            && *t == index
-        {
-            return source.clone();
-        }
-        let shared = Value::shared(emitter.source_value(&table.id.schema, &table.id.table, at));
-        self.middle_source = Some((index, shared.clone()));
-        shared
     }
 }

@@ -173,6 +173,18 @@ impl Value {
             other => other,
         }
     }
+
+    /// The value as a schema default's JSON text, as JsonConverter writes
+    /// it; `None` for null and structured values, which a default here
+    /// cannot carry.
+    pub fn to_default_json(&self) -> Option<String> {
+        if matches!(self.resolved(), Self::Null | Self::Struct(_) | Self::Array(_) | Self::Map(_)) {
+            return None;
+        }
+        let mut out = String::new();
+        weir_json::connect::write_payload(&mut out, None, self, false).ok()?;
+        Some(out)
+    }
 }
 
 /// Sharing is invisible: a shared value equals the same value unshared.
@@ -265,20 +277,6 @@ impl weir_json::connect::SchemaSource for Schema {
     }
     fn key_schema(&self) -> Option<&Self> {
         self.key_schema.as_deref()
-    }
-}
-
-impl Value {
-    /// The value as a schema default's JSON text, as JsonConverter writes
-    /// it; `None` for null and structured values, which a default here
-    /// cannot carry.
-    pub fn to_default_json(&self) -> Option<String> {
-        if matches!(self.resolved(), Self::Null | Self::Struct(_) | Self::Array(_) | Self::Map(_)) {
-            return None;
-        }
-        let mut out = String::new();
-        weir_json::connect::write_payload(&mut out, None, self, false).ok()?;
-        Some(out)
     }
 }
 
