@@ -390,6 +390,43 @@ fn snapshot_modes_and_altered_offsets_are_honoured() {
 }
 
 #[test]
+fn streaming_resumes_by_gtid_where_the_offsets_file_does_not_exist() {
+    // As after a failover to a server whose binlog files are named
+    // differently: the offset's file is unknown here, its GTIDs are not.
+    let db = MariaDb::start();
+    db.sql("CREATE TABLE shop.moved (id INT PRIMARY KEY)");
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(dir.path());
+    w.create("moved", config(&db, "g", json!({"snapshot.mode": "no_data"})));
+    w.wait_for("the task", WAIT, |w| w.task0("moved").0 == "RUNNING");
+    db.sql("INSERT INTO shop.moved VALUES (1)");
+    w.wait_records("moved", "g.shop.moved", 1);
+
+    w.stop("moved");
+    db.sql("INSERT INTO shop.moved VALUES (2)");
+    let after_two = db.sql("SELECT @@global.gtid_binlog_pos").trim().to_string();
+    db.sql("INSERT INTO shop.moved VALUES (3)");
+    w.alter_offset(
+        "moved",
+        json!({"server": "g"}),
+        json!({"file": "elsewhere-bin.000042", "pos": 4, "gtids": after_two}),
+    );
+    w.resume("moved");
+    w.wait_records("moved", "g.shop.moved", 2);
+    db.sql("INSERT INTO shop.moved VALUES (4)");
+    w.wait_records("moved", "g.shop.moved", 3);
+    let ids: Vec<Value> = w.payloads("g.shop.moved").iter().map(|p| p["after"]["id"].clone()).collect();
+    assert_eq!(ids, vec![json!(1), json!(3), json!(4)], "streaming restarts after the offset's GTIDs");
+    let (status, _) = w.task0("moved");
+    assert_eq!(status, "RUNNING");
+    let events = w.payloads("g.shop.moved");
+    assert!(events[1]["source"]["file"].as_str().unwrap().starts_with("mariadb-bin."), "{}", events[1]);
+    w.wait_for("the offset names this server's binlog again", WAIT, |w| {
+        w.offset("moved")["file"].as_str().is_some_and(|f| f.starts_with("mariadb-bin."))
+    });
+}
+
+#[test]
 fn recovery_rebuilds_a_schema_history_the_binlog_cannot() {
     let db = MariaDb::start();
     db.sql("CREATE TABLE shop.hidden (id INT PRIMARY KEY, a VARCHAR(10))");

@@ -10,6 +10,7 @@
 //! unavailable broker is waited for.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -48,6 +49,10 @@ struct DeliveryContext {
     connector: String,
     reports: Mutex<Vec<Report>>,
     arrived: Condvar,
+    /// Set, under `reports`' lock, while the task waits on `arrived`: a
+    /// notification is a system call, so reports arriving while nobody waits
+    /// (nearly all of them) are only queued.
+    waiting: AtomicBool,
 }
 
 impl ClientContext for DeliveryContext {
@@ -79,8 +84,10 @@ impl ProducerContext for DeliveryContext {
         };
         if let Ok(mut reports) = self.reports.lock() {
             reports.push((seq as u64, failure));
+            if self.waiting.load(Ordering::Relaxed) {
+                self.arrived.notify_all();
+            }
         }
-        self.arrived.notify_all();
     }
 }
 
@@ -112,8 +119,12 @@ impl KafkaSink {
         for (k, v) in &settings.producer {
             config.set(k, v);
         }
-        let context =
-            DeliveryContext { connector: connector.clone(), reports: Mutex::new(Vec::new()), arrived: Condvar::new() };
+        let context = DeliveryContext {
+            connector: connector.clone(),
+            reports: Mutex::new(Vec::new()),
+            arrived: Condvar::new(),
+            waiting: AtomicBool::new(false),
+        };
         let producer: ThreadedProducer<DeliveryContext> =
             config.create_with_context(context).map_err(|e| SinkError::Setup(e.to_string()))?;
         Ok(Self {
@@ -180,10 +191,12 @@ impl KafkaSink {
         let reports = {
             let Ok(mut reports) = context.reports.lock() else { return };
             if reports.is_empty() && !timeout.is_zero() {
+                context.waiting.store(true, Ordering::Relaxed);
                 reports = match context.arrived.wait_timeout(reports, timeout) {
                     Ok((r, _)) => r,
                     Err(_) => return,
                 };
+                context.waiting.store(false, Ordering::Relaxed);
             }
             std::mem::take(&mut *reports)
         };

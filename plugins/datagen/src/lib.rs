@@ -152,7 +152,10 @@ impl DatagenTask {
     fn next_record(&mut self) -> SourceRecord {
         let iteration = self.next;
         self.next += 1;
-        let offset = format!("{{\"current.iteration\":{}}}", self.next);
+        let mut offset = String::with_capacity(44);
+        offset.push_str("{\"current.iteration\":");
+        weir_json::write_u64(&mut offset, self.next);
+        offset.push('}');
         self.quickstart.record(&self.topic, self.task_id, iteration, &self.partition, offset)
     }
 

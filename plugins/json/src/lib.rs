@@ -20,7 +20,7 @@ pub mod connect;
 use std::fmt::Write as _;
 
 /// A binary floating-point type Java renders with `toString`.
-trait JavaFloat: Copy + std::fmt::Display + std::fmt::LowerExp {
+trait JavaFloat: Copy + std::fmt::LowerExp + ryu::Float {
     fn is_finite(self) -> bool;
     fn is_nan(self) -> bool;
     fn is_sign_negative(self) -> bool;
@@ -141,7 +141,9 @@ fn write_java<F: JavaFloat>(out: &mut String, v: F) {
     if magnitude == 0.0 {
         out.push_str(if v.is_sign_negative() { "-0.0" } else { "0.0" });
     } else if (1e-3..1e7).contains(&magnitude) {
-        plain(out, format_args!("{v}"));
+        // In this range ryu writes plain notation with at least one
+        // fractional digit, exactly as Java does.
+        out.push_str(ryu::Buffer::new().format_finite(v));
     } else {
         scientific(out, format_args!("{v:e}"), format_args!("{v:.1e}"));
     }
@@ -168,16 +170,6 @@ fn non_finite(nan: bool, positive: bool) -> &'static str {
         "\"Infinity\""
     } else {
         "\"-Infinity\""
-    }
-}
-
-/// Rust's `{}` already gives the shortest round-trip digits without an
-/// exponent; Java adds `.0` to whole numbers.
-fn plain(out: &mut String, args: std::fmt::Arguments<'_>) {
-    let start = out.len();
-    let _ = out.write_fmt(args);
-    if !out[start..].contains('.') {
-        out.push_str(".0");
     }
 }
 
@@ -395,9 +387,41 @@ mod tests {
             (3.4028235e38f32, "3.4028235E38"),
             (1.5f32, "1.5"),
             (1.0e-4f32, "1.0E-4"),
+            // Exactly halfway between two 8-digit decimals: the even one.
+            (424.890_625_f64 as f32, "424.89062"),
         ];
         for (v, java) in cases {
             assert_eq!(float_to_string(v), java, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn the_plain_range_has_the_shortest_digits_with_a_fraction() {
+        // Java's plain range, 1e-3 <= |v| < 1e7, swept over bit patterns so
+        // every decimal length appears: the digits read back as the same
+        // value and are as few as Rust's shortest Display needs (equal
+        // except on exact ties, where Java 19+ and ryu pick the even digit);
+        // an integral value keeps a ".0".
+        fn check<F: Copy + std::fmt::Display + std::str::FromStr + PartialEq + std::fmt::Debug>(v: F, java: &str) {
+            let mut shortest = format!("{v}");
+            if !shortest.contains('.') {
+                shortest.push_str(".0");
+            }
+            assert_eq!(java.len(), shortest.len(), "{v:?}: {java} vs {shortest}");
+            assert!(java.parse::<F>().ok() == Some(v), "{java} does not read back as {v:?}");
+        }
+        let mut bits = 1e-3f64.to_bits();
+        while f64::from_bits(bits) < 1e7 {
+            let v = f64::from_bits(bits);
+            check(v, &double_to_string(v));
+            assert_eq!(double_to_string(-v), format!("-{}", double_to_string(v)));
+            bits += 0x0000_1357_9BDF_0123;
+        }
+        let mut bits = 1e-3f32.to_bits();
+        while f32::from_bits(bits) < 1e7 {
+            let v = f32::from_bits(bits);
+            check(v, &float_to_string(v));
+            bits += 0x1357;
         }
     }
 

@@ -41,6 +41,9 @@ pub enum MyError {
     /// A binlog event could not be decoded.
     #[error("binlog: {0}")]
     Binlog(#[from] crate::binlog::BinlogError),
+    /// A GTID set (the offset's, or the server's purged set) could not be read.
+    #[error("GTIDs: {0}")]
+    Gtid(#[from] crate::gtid::GtidError),
 }
 
 /// `ER_MASTER_FATAL_ERROR_READING_BINLOG`: the requested binlog position or
@@ -68,7 +71,7 @@ impl MyError {
             Self::Server { code, .. } => {
                 matches!(code, 1040 | 1053 | 1077 | 1152 | 1158..=1161 | 1927 | 2006 | 2013)
             }
-            Self::Tls(_) | Self::Auth(_) | Self::Protocol(_) | Self::Binlog(_) => false,
+            Self::Tls(_) | Self::Auth(_) | Self::Protocol(_) | Self::Binlog(_) | Self::Gtid(_) => false,
         }
     }
 }

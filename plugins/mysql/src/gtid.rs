@@ -207,6 +207,18 @@ impl MySqlGtidSet {
         self.sets.get(&gtid.tsid).is_some_and(|ivs| ivs.iter().any(|&(a, b)| a <= gtid.gno && gtid.gno <= b))
     }
 
+    /// Whether every transaction `other` holds of the sources this set has
+    /// is also here: with `other` the server's purged set, whether nothing
+    /// purged is missing from an offset's set.
+    pub fn covers_for_its_sources(&self, other: &Self) -> bool {
+        self.sets.iter().all(|(tsid, mine)| {
+            other
+                .sets
+                .get(tsid)
+                .is_none_or(|theirs| theirs.iter().all(|&(a, b)| mine.iter().any(|&(c, d)| c <= a && b <= d)))
+        })
+    }
+
     /// Adds a transaction's GTID (from its GTID event); false if it was
     /// already in the set.
     pub fn add(&mut self, gtid: &MySqlGtid) -> bool {
@@ -426,6 +438,15 @@ impl MariaDbGtidPos {
     /// streamed by the server from the oldest binlog that has it.
     pub fn restart_pos(offset: &Self, filter: &Filter) -> Self {
         offset.retain_sources(filter)
+    }
+
+    /// Whether streaming from this position needs nothing older than
+    /// `oldest`, the position at the start of the oldest binlog still on the
+    /// server (`BINLOG_GTID_POS(<its name>, 4)`): in each domain both have,
+    /// this one is at or past it. A domain only `oldest` has was never
+    /// streamed, so nothing of it is missing.
+    pub fn still_in_binlogs(&self, oldest: &Self) -> bool {
+        oldest.gtids().all(|first| self.domain(first.domain).is_none_or(|mine| mine.sequence >= first.sequence))
     }
 
     /// The session variables a replica sets before COM_BINLOG_DUMP to
@@ -787,6 +808,25 @@ mod tests {
                 "SET @slave_gtid_ignore_duplicates = 0",
             ]
         );
+    }
+
+    #[test]
+    fn an_offset_is_available_when_nothing_after_it_was_purged() {
+        // MySQL: the purged set of each source the offset has lies inside it.
+        let offset = MySqlGtidSet::parse(&format!("{A}:1-100")).expect("offset");
+        let purged = |text: &str| MySqlGtidSet::parse(text).expect("purged");
+        assert!(offset.covers_for_its_sources(&purged(&format!("{A}:1-40"))));
+        assert!(offset.covers_for_its_sources(&purged(&format!("{A}:1-100,{B}:1-9"))), "B was never streamed");
+        assert!(!offset.covers_for_its_sources(&purged(&format!("{A}:1-101"))), "101 is gone");
+        assert!(!offset.covers_for_its_sources(&purged(&format!("{A}:1-40:90-120"))));
+        // MariaDB: at or past the oldest binlog's starting position, per domain.
+        let pos = MariaDbGtidPos::parse("0-1-100,1-2-7").expect("pos");
+        let oldest = |text: &str| MariaDbGtidPos::parse(text).expect("oldest");
+        assert!(pos.still_in_binlogs(&oldest("0-1-100")));
+        assert!(pos.still_in_binlogs(&oldest("0-1-50,1-2-7,2-3-9")), "domain 2 was never streamed");
+        assert!(pos.still_in_binlogs(&oldest("")));
+        assert!(!pos.still_in_binlogs(&oldest("0-1-101")), "101 is in a purged binlog");
+        assert!(!pos.still_in_binlogs(&oldest("0-1-10,1-2-8")));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::catalog::{Catalog, TableId};
 use crate::config::{LockingMode, MyConfig, SnapshotMode};
 use crate::error::{ER_BINLOG_READ, MyError};
 use crate::events::Emitter;
+use crate::gtid;
 use crate::history::{BinlogPos, Entry, History};
 use crate::offsets::{self, Offset};
 use crate::snapshot::{Point, Snapshot};
@@ -115,7 +116,7 @@ impl MyTask {
         let unfinished = offset.as_ref().is_some_and(Offset::snapshot_in_progress);
         let mode = self.config.snapshot_mode;
         let available = match offset.as_ref() {
-            Some(o) if !unfinished => self.binlog_available(&o.file)?,
+            Some(o) if !unfinished => self.offset_available(o)?,
             _ => false,
         };
         let data = match mode {
@@ -135,9 +136,9 @@ impl MyTask {
                     code: ER_BINLOG_READ,
                     state: "HY000".into(),
                     message: format!(
-                        "the binlog file {} of the committed offset is no longer on the server (purged?); \
+                        "the committed offset ({}) is no longer in the server's binlogs (purged?); \
                          set snapshot.mode=when_needed to take a new snapshot, or reset the connector's offsets",
-                        o.file
+                        o.gtids.as_deref().map_or_else(|| format!("binlog file {}", o.file), |g| format!("GTIDs {g}"))
                     ),
                 });
             }
@@ -185,10 +186,38 @@ impl MyTask {
         Ok(Phase::Snapshot { pending, held, snapshot: Box::new(snapshot) })
     }
 
-    /// Whether `file` is still among the server's binlogs.
-    fn binlog_available(&mut self, file: &str) -> Result<bool, MyError> {
+    /// Whether streaming can resume from `o` with nothing lost. Where
+    /// streaming will be positioned by GTIDs (see `stream::gtid_start`), by
+    /// whether any transaction after the offset's GTIDs was purged, as
+    /// Debezium decides; else by whether its binlog file is still there.
+    fn offset_available(&mut self, o: &Offset) -> Result<bool, MyError> {
+        let filter = self.config.gtid_filter.clone();
+        let gtids = o.gtids.as_deref().filter(|g| !g.trim().is_empty());
         let logs = self.query()?.query("SHOW BINARY LOGS")?;
-        Ok(logs.iter().flat_map(|r| r.rows.iter()).any(|row| row.get(0) == Some(file.as_bytes())))
+        let names: Vec<String> = logs.iter().flat_map(|r| r.rows.iter()).filter_map(|row| row.text(0)).collect();
+        let conn = self.query()?;
+        match gtids {
+            Some(text) if conn.is_mariadb() => {
+                let pos = gtid::MariaDbGtidPos::restart_pos(&gtid::MariaDbGtidPos::parse(text)?, &filter);
+                if !pos.is_empty() {
+                    let Some(oldest) = names.first() else { return Ok(false) };
+                    let start = conn
+                        .query_value(&format!("SELECT BINLOG_GTID_POS('{}', 4)", oldest.replace('\'', "''")))?
+                        .unwrap_or_default();
+                    return Ok(pos.still_in_binlogs(&gtid::MariaDbGtidPos::parse(&start)?));
+                }
+            }
+            Some(text) => {
+                let mode = conn.query_value("SELECT @@global.gtid_mode")?.unwrap_or_default();
+                if mode.eq_ignore_ascii_case("ON") {
+                    let offset = gtid::MySqlGtidSet::parse(text)?.retain_sources(&filter);
+                    let purged = conn.query_value("SELECT @@global.gtid_purged")?.unwrap_or_default();
+                    return Ok(offset.covers_for_its_sources(&gtid::MySqlGtidSet::parse(&purged)?));
+                }
+            }
+            None => {}
+        }
+        Ok(names.contains(&o.file))
     }
 
     /// Locks, opens the consistent-snapshot transaction, reads the binlog

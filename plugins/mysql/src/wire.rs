@@ -599,6 +599,13 @@ impl MyConn {
         self.command(0x12, &body)
     }
 
+    /// Sends MySQL's `COM_BINLOG_DUMP_GTID` as replica `server_id`, from the
+    /// GTID set `data` encodes ([`crate::gtid::MySqlGtidSet::encode`]): the
+    /// server streams every transaction not in the set.
+    pub fn binlog_dump_gtid(&mut self, server_id: u32, data: &[u8]) -> Result<(), MyError> {
+        self.command(0x1e, &binlog_dump_gtid_body(server_id, data)?)
+    }
+
     /// The next replication-stream event, if one arrives within `timeout`:
     /// the event bytes without the leading OK byte.
     pub fn next_event(&mut self, timeout: Duration) -> Result<Option<Vec<u8>>, MyError> {
@@ -613,6 +620,22 @@ impl MyConn {
             _ => Err(MyError::Protocol("unexpected packet in the binlog stream".into())),
         }
     }
+}
+
+/// `COM_BINLOG_DUMP_GTID`'s body: flags (`BINLOG_THROUGH_GTID`), server id,
+/// an empty file name (its length, 0), position 4, then the GTID data and
+/// its size.
+fn binlog_dump_gtid_body(server_id: u32, data: &[u8]) -> Result<Vec<u8>, MyError> {
+    const BINLOG_THROUGH_GTID: u16 = 0x04;
+    let size = u32::try_from(data.len()).map_err(|_| MyError::Protocol("GTID set too large to send".into()))?;
+    let mut body = Vec::with_capacity(22 + data.len());
+    body.extend_from_slice(&BINLOG_THROUGH_GTID.to_le_bytes());
+    body.extend_from_slice(&server_id.to_le_bytes());
+    body.extend_from_slice(&0u32.to_le_bytes());
+    body.extend_from_slice(&4u64.to_le_bytes());
+    body.extend_from_slice(&size.to_le_bytes());
+    body.extend_from_slice(data);
+    Ok(body)
 }
 
 fn text_row(packet: Vec<u8>, columns: usize) -> Result<TextRow, MyError> {
@@ -667,6 +690,27 @@ mod tests {
             assert_eq!(Reader::new(&out).lenenc().ok().flatten(), Some(n), "{n}");
         }
         assert_eq!(Reader::new(&[0xFB]).lenenc().ok(), Some(None));
+    }
+
+    #[test]
+    fn binlog_dump_gtid_is_laid_out_as_mysql_documents() {
+        // MySQL's COM_BINLOG_DUMP_GTID for replica 5400 from the set
+        // 3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5, byte by byte from the
+        // protocol documentation (the interval's end is exclusive).
+        let set = crate::gtid::MySqlGtidSet::parse("3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5").expect("set");
+        let body = binlog_dump_gtid_body(5400, &set.encode().expect("encode")).expect("body");
+        let mut expected = vec![0x04, 0x00]; // flags: BINLOG_THROUGH_GTID
+        expected.extend([0x18, 0x15, 0, 0]); // server id
+        expected.extend([0, 0, 0, 0]); // file name length: none
+        expected.extend([4, 0, 0, 0, 0, 0, 0, 0]); // position
+        expected.extend([48, 0, 0, 0]); // data size
+        expected.extend([1, 0, 0, 0, 0, 0, 0, 0]); // one source
+        expected
+            .extend([0x3E, 0x11, 0xFA, 0x47, 0x71, 0xCA, 0x11, 0xE1, 0x9E, 0x33, 0xC8, 0x0A, 0xA9, 0x42, 0x95, 0x62]);
+        expected.extend([1, 0, 0, 0, 0, 0, 0, 0]); // one interval
+        expected.extend([1, 0, 0, 0, 0, 0, 0, 0]); // from 1
+        expected.extend([6, 0, 0, 0, 0, 0, 0, 0]); // to 6, exclusive
+        assert_eq!(body, expected);
     }
 
     #[test]

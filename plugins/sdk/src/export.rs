@@ -121,12 +121,47 @@ pub fn open_task<R: Registry>(
     };
     Ok(exp::SourceTask::new(TaskCell(RefCell::new(TaskState {
         task,
-        sent: HashMap::new(),
-        prepared: HashMap::new(),
+        sent: HashMap::default(),
+        prepared: HashMap::default(),
         next_id: 0,
         key_encoding: encoding(output.key),
         value_encoding: encoding(output.value),
     }))))
+}
+
+/// Hashes a schema's address with one multiplication: the maps below are
+/// looked up for every key and value, and SipHash's resistance to chosen
+/// keys buys nothing for addresses.
+#[derive(Default, Clone, Copy)]
+struct ByAddress;
+
+impl std::hash::BuildHasher for ByAddress {
+    type Hasher = AddressHasher;
+    fn build_hasher(&self) -> AddressHasher {
+        AddressHasher(0)
+    }
+}
+
+struct AddressHasher(u64);
+
+impl std::hash::Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        // hashbrown indexes buckets by the low bits; bring the product's
+        // well-mixed high bits down (aligned addresses leave its low bits zero).
+        self.0.rotate_left(24)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        // Fibonacci hashing: the product's high bits depend on every bit of n.
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 /// A running task and the schemas already sent to the worker.
@@ -136,9 +171,9 @@ struct TaskState {
     task: Box<dyn SourceTask>,
     /// Schemas sent, by the address of their `Arc`; the `Arc` is kept so
     /// the address is never reused by another schema.
-    sent: HashMap<usize, (u32, Arc<Schema>)>,
+    sent: HashMap<usize, (u32, Arc<Schema>), ByAddress>,
     /// Schemas prepared for writing JSON here, by the address of their `Arc` (kept, as above).
-    prepared: HashMap<usize, (Arc<Schema>, JsonSchema)>,
+    prepared: HashMap<usize, (Arc<Schema>, JsonSchema), ByAddress>,
     next_id: u32,
     /// How the worker asked for keys: `None` typed, or written here as JsonConverter would.
     key_encoding: Option<JsonConverter>,
