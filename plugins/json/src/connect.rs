@@ -116,6 +116,31 @@ pub enum ValueRef<'a, V> {
 pub trait ConnectValue: Sized {
     /// The value's case.
     fn view(&self) -> ValueRef<'_, Self>;
+
+    /// Where a value many records share keeps the JSON it was written as;
+    /// `None` (the default) for a value written afresh every time.
+    fn memo(&self) -> Option<&JsonMemo> {
+        None
+    }
+}
+
+/// The JSON a shared value was first written as, kept beside it so that
+/// the records after the first copy it instead of writing it again (a
+/// snapshot's `source` block is the same for nearly every row of a table).
+///
+/// It holds for the schema it was written with, identified by address:
+/// the writer keeps its prepared schemas for as long as it writes with
+/// them (the SDK, for the task's life), so no other schema can take that
+/// address while a value remembers it. Written with any other schema or
+/// decimal format, the value is written afresh.
+#[derive(Debug, Default)]
+pub struct JsonMemo(std::sync::OnceLock<Memo>);
+
+#[derive(Debug)]
+struct Memo {
+    schema: usize,
+    numeric_decimals: bool,
+    json: String,
 }
 
 /// A value does not fit its schema.
@@ -351,6 +376,30 @@ impl JsonConverter {
 /// Appends a payload as JsonConverter writes it; `numeric_decimals` is
 /// `decimal.format=NUMERIC`.
 pub fn write_payload<V: ConnectValue>(
+    out: &mut String,
+    schema: Option<&JsonSchema>,
+    value: &V,
+    numeric_decimals: bool,
+) -> Result<(), Mismatch> {
+    let Some(memo) = value.memo() else { return write_value(out, schema, value, numeric_decimals) };
+    let key = schema.map_or(0, |s| std::ptr::from_ref(s) as usize);
+    match memo.0.get() {
+        Some(m) if m.schema == key && m.numeric_decimals == numeric_decimals => {
+            out.push_str(&m.json);
+            Ok(())
+        }
+        Some(_) => write_value(out, schema, value, numeric_decimals),
+        None => {
+            let start = out.len();
+            write_value(out, schema, value, numeric_decimals)?;
+            let _ = memo.0.set(Memo { schema: key, numeric_decimals, json: out[start..].to_string() });
+            Ok(())
+        }
+    }
+}
+
+/// [`write_payload`] without looking for a memo.
+fn write_value<V: ConnectValue>(
     out: &mut String,
     schema: Option<&JsonSchema>,
     value: &V,

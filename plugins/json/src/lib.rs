@@ -107,8 +107,13 @@ pub fn write_u32(out: &mut String, mut n: u32, width: usize) {
         digits[i] = b'0' + n as u8;
     }
     let start = i.min(digits.len() - width.min(digits.len()));
-    // Only ASCII digits are in the buffer.
-    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
+    // Pushed one by one: `push_str` would first check that the digits are
+    // UTF-8, then copy them with `memory.copy`, which in wasm is a call out
+    // to the runtime; both cost more than ten single-byte pushes.
+    out.reserve(digits.len() - start);
+    for &d in &digits[start..] {
+        out.push(char::from(d));
+    }
 }
 
 /// Appends a signed integer in decimal (see [`write_u64`]).

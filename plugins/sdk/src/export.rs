@@ -13,8 +13,8 @@ use crate::bindings::exports::weir::connector::source as exp;
 use crate::bindings::weir::connector::types as wit;
 use crate::{
     CommittedOffset, Config, ConfigKey, ConfigType, ConfigValue, Connector, ConnectorDescriptor, ConnectorError,
-    ConnectorKind, EndpointKey, Importance, Schema, SchemaType, Signal, SnapshotKind, SnapshotRequest, SourceRecord,
-    SourceTask, Value, Width,
+    ConnectorKind, EndpointKey, Importance, Schema, SchemaType, SharedValue, Signal, SnapshotKind, SnapshotRequest,
+    SourceRecord, SourceTask, Value, Width,
 };
 
 /// The connector classes a component exports.
@@ -362,7 +362,10 @@ fn flatten_value(value: Value, nodes: &mut Vec<wit::ValueNode>) {
             }
         }
         // The worker's copy is its own; other records keep sharing this one.
-        Value::Shared(inner) => flatten_value(Arc::unwrap_or_clone(inner), nodes),
+        Value::Shared(inner) => {
+            let value = Arc::try_unwrap(inner).map_or_else(|shared| shared.value().clone(), SharedValue::into_value);
+            flatten_value(value, nodes)
+        }
     }
 }
 

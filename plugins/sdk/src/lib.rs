@@ -37,7 +37,7 @@ mod schema;
 pub use config::{Config, ConfigKey, ConfigType, Importance, Width};
 pub use error::ConnectorError;
 pub use record::{CommittedOffset, Header, Signal, SnapshotKind, SnapshotRequest, SourceRecord};
-pub use schema::{Schema, SchemaType, Value};
+pub use schema::{Schema, SchemaType, SharedValue, Value};
 
 /// The generated WIT bindings. Authors rarely need them: the SDK's own types
 /// cover the contract.

@@ -154,22 +154,41 @@ pub enum Value {
     /// Map entries.
     Map(Vec<(Value, Value)>),
     /// A value many records hold (a connector's name, a table's `source`
-    /// block in a snapshot): cloned by reference count instead of copied.
-    /// It reads, compares, converts and crosses to the worker exactly as
-    /// the value inside.
-    Shared(Arc<Value>),
+    /// block in a snapshot): cloned by reference count instead of copied,
+    /// and written as JSON once. It reads, compares, converts and crosses
+    /// to the worker exactly as the value inside.
+    Shared(Arc<SharedValue>),
+}
+
+/// What [`Value::Shared`] holds: the value, and the JSON it was written as.
+#[derive(Debug)]
+pub struct SharedValue {
+    value: Value,
+    json: weir_json::connect::JsonMemo,
+}
+
+impl SharedValue {
+    /// The value.
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// The value, moved out.
+    pub fn into_value(self) -> Value {
+        self.value
+    }
 }
 
 impl Value {
     /// Wraps `value` to be shared between records (see [`Value::Shared`]).
     pub fn shared(value: impl Into<Value>) -> Self {
-        Value::Shared(Arc::new(value.into()))
+        Value::Shared(Arc::new(SharedValue { value: value.into(), json: Default::default() }))
     }
 
     /// The value itself, through any [`Value::Shared`] wrappers.
     pub fn resolved(&self) -> &Value {
         match self {
-            Value::Shared(inner) => inner.resolved(),
+            Value::Shared(inner) => inner.value.resolved(),
             other => other,
         }
     }
@@ -297,7 +316,14 @@ impl weir_json::connect::ConnectValue for Value {
             Self::Struct(fields) => ValueRef::Struct(fields),
             Self::Array(items) => ValueRef::Array(items),
             Self::Map(entries) => ValueRef::Map(entries),
-            Self::Shared(inner) => inner.view(),
+            Self::Shared(inner) => inner.value.view(),
+        }
+    }
+
+    fn memo(&self) -> Option<&weir_json::connect::JsonMemo> {
+        match self {
+            Self::Shared(inner) => Some(&inner.json),
+            _ => None,
         }
     }
 }
@@ -320,5 +346,38 @@ mod tests {
         let json = JsonConverter { schemas_enable: false, numeric_decimals: false };
         assert_eq!(json.convert(Some(&prepared), &shared).unwrap(), json.convert(Some(&prepared), &plain).unwrap());
         assert_eq!(Value::shared("x").to_default_json().as_deref(), Some("\"x\""));
+    }
+
+    #[test]
+    fn a_shared_value_is_written_once_per_schema_and_format() {
+        // Written once, then copied: the same bytes every time.
+        let decimal =
+            || Schema::bytes().named("org.apache.kafka.connect.data.Decimal").version(1).parameter("scale", "2");
+        let schema = Schema::structure("s").field("amount", decimal()).field("n", Schema::int32()).shared();
+        let inner = Value::Struct(vec![Value::Bytes(vec![0x30, 0x39]), Value::Int32(7)]);
+        let shared = Value::shared(inner.clone());
+        let prepared = JsonSchema::new(&*schema);
+        let base64 = JsonConverter { schemas_enable: false, numeric_decimals: false };
+        let expected = br#"{"amount":"MDk=","n":7}"#.to_vec();
+        for _ in 0..3 {
+            assert_eq!(base64.convert(Some(&prepared), &shared).unwrap(), Some(expected.clone()));
+        }
+        // Another decimal format, and another schema, write it afresh.
+        let numeric = JsonConverter { schemas_enable: false, numeric_decimals: true };
+        assert_eq!(numeric.convert(Some(&prepared), &shared).unwrap(), Some(br#"{"amount":123.45,"n":7}"#.to_vec()));
+        let renamed = Schema::structure("s").field("total", decimal()).field("n", Schema::int32()).shared();
+        let other = JsonSchema::new(&*renamed);
+        assert_eq!(base64.convert(Some(&other), &shared).unwrap(), Some(br#"{"total":"MDk=","n":7}"#.to_vec()));
+        // Inside another value, as a snapshot's source block is.
+        let envelope = Schema::structure("e").field("source", (*schema).clone()).shared();
+        let record = Value::Struct(vec![shared.clone()]);
+        let env = JsonSchema::new(&*envelope);
+        for _ in 0..2 {
+            assert_eq!(
+                base64.convert(Some(&env), &record).unwrap(),
+                Some(br#"{"source":{"amount":"MDk=","n":7}}"#.to_vec())
+            );
+        }
+        assert_eq!(base64.convert(Some(&prepared), &inner).unwrap(), Some(expected));
     }
 }
