@@ -8,10 +8,13 @@
 //! - decode only: the same stream with records dropped after conversion
 //!   (`weir.delivery.discard=true`);
 //! - snapshot: rows/s vs `mariadb --quick -e 'SELECT …'` to /dev/null;
+//! - each limit is the median of three runs (see support/limit.rs);
 //! - the worker's peak RSS while streaming one connector.
 
 #[path = "../tests/support/certs.rs"]
 mod certs;
+#[path = "support/limit.rs"]
+mod limit;
 #[path = "../tests/support/mariadb.rs"]
 mod mariadb;
 #[path = "../tests/support/worker.rs"]
@@ -20,6 +23,7 @@ mod worker;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use limit::Limit;
 use mariadb::MariaDb;
 use serde_json::json;
 use worker::Worker;
@@ -78,20 +82,22 @@ fn main() {
     let events = ROWS + 1;
 
     // mariadb-binlog: the same binlog fetched from the server and decoded.
-    let t = Instant::now();
-    let ok = Command::new(db.tool("mariadb-binlog"))
-        .args(["--no-defaults", "--read-from-remote-server", "--verbose", "--base64-output=DECODE-ROWS"])
-        .args(["-h", "127.0.0.1", "-P", &db.port.to_string(), "-u", mariadb::USER])
-        .arg(format!("-p{}", mariadb::PASSWORD))
-        .arg(format!("--start-position={start}"))
-        .arg(&file)
-        .stdout(Stdio::null())
-        .status()
-        .expect("mariadb-binlog")
-        .success();
-    let binlog = t.elapsed();
-    assert!(ok, "mariadb-binlog failed");
-    let binlog_rate = events as f64 / binlog.as_secs_f64();
+    let binlog = Limit::measure(|| {
+        let t = Instant::now();
+        let ok = Command::new(db.tool("mariadb-binlog"))
+            .args(["--no-defaults", "--read-from-remote-server", "--verbose", "--base64-output=DECODE-ROWS"])
+            .args(["-h", "127.0.0.1", "-P", &db.port.to_string(), "-u", mariadb::USER])
+            .arg(format!("-p{}", mariadb::PASSWORD))
+            .arg(format!("--start-position={start}"))
+            .arg(&file)
+            .stdout(Stdio::null())
+            .status()
+            .expect("mariadb-binlog")
+            .success();
+        assert!(ok, "mariadb-binlog failed");
+        t.elapsed()
+    });
+    let binlog_rate = binlog.rate(events);
 
     // Weir streaming into the embedded log, from the same position.
     let w = Worker::start(&dir.path().join("w"), &[]);
@@ -118,18 +124,20 @@ fn main() {
     drop(w);
 
     // Snapshot vs SELECT --quick.
-    let t = Instant::now();
-    let ok = Command::new(db.tool("mariadb"))
-        .args(["--no-defaults", "--quick", "-h", "127.0.0.1", "-P", &db.port.to_string(), "-u", mariadb::USER])
-        .arg(format!("-p{}", mariadb::PASSWORD))
-        .args(["-e", "SELECT * FROM shop.orders"])
-        .stdout(Stdio::null())
-        .status()
-        .expect("mariadb")
-        .success();
-    let select = t.elapsed();
-    assert!(ok, "mariadb --quick failed");
-    let select_rate = events as f64 / select.as_secs_f64();
+    let select = Limit::measure(|| {
+        let t = Instant::now();
+        let ok = Command::new(db.tool("mariadb"))
+            .args(["--no-defaults", "--quick", "-h", "127.0.0.1", "-P", &db.port.to_string(), "-u", mariadb::USER])
+            .arg(format!("-p{}", mariadb::PASSWORD))
+            .args(["-e", "SELECT * FROM shop.orders"])
+            .stdout(Stdio::null())
+            .status()
+            .expect("mariadb")
+            .success();
+        assert!(ok, "mariadb --quick failed");
+        t.elapsed()
+    });
+    let select_rate = select.rate(events);
     let w = Worker::start(&dir.path().join("s"), &[]);
     let (config, _) = connector(&db, "snap", "initial_only", &file, start);
     let t = Instant::now();
@@ -139,7 +147,8 @@ fn main() {
     let snap_rate = events as f64 / snap.as_secs_f64();
 
     println!("mariadb connector, {ROWS} rows (5 columns), schemas.enable=false, embedded log");
-    println!("  mariadb-binlog (remote, DECODE-ROWS):  {binlog_rate:>10.0} events/s");
+    let (lo, hi) = binlog.range(events);
+    println!("  mariadb-binlog (remote, DECODE-ROWS):  {binlog_rate:>10.0} events/s  (median of 3: {lo:.0}–{hi:.0})");
     println!(
         "  Weir streaming → embedded log:         {weir_rate:>10.0} events/s  ratio {:.2} (target ≥ 0.15)",
         weir_rate / binlog_rate
@@ -148,7 +157,8 @@ fn main() {
         "  Weir decode only (records dropped):    {decode_rate:>10.0} events/s  ratio {:.2}",
         decode_rate / binlog_rate
     );
-    println!("  mariadb --quick -e 'SELECT …':         {select_rate:>10.0} rows/s");
+    let (lo, hi) = select.range(events);
+    println!("  mariadb --quick -e 'SELECT …':         {select_rate:>10.0} rows/s    (median of 3: {lo:.0}–{hi:.0})");
     println!(
         "  Weir snapshot → embedded log:          {snap_rate:>10.0} rows/s    ratio {:.2} (target ≥ 0.15)",
         snap_rate / select_rate

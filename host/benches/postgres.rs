@@ -7,10 +7,13 @@
 //! - decode only: the same stream with records dropped after conversion
 //!   (`weir.delivery.discard=true`), separating the connector from the log;
 //! - snapshot: rows/s vs `COPY (SELECT …) TO STDOUT` to /dev/null;
+//! - each limit is the median of three runs (see support/limit.rs);
 //! - the worker's peak RSS while streaming one connector.
 
 #[path = "../tests/support/certs.rs"]
 mod certs;
+#[path = "support/limit.rs"]
+mod limit;
 #[path = "../tests/support/postgres.rs"]
 mod postgres;
 #[path = "../tests/support/worker.rs"]
@@ -19,6 +22,7 @@ mod worker;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use limit::Limit;
 use postgres::Postgres;
 use serde_json::json;
 use worker::Worker;
@@ -50,8 +54,8 @@ fn main() {
     let mut warm = Worker::start(&dir.path().join("w"), &[]);
     warm.terminate();
 
-    // Three slots at the same point: pg_recvlogical's and two for Weir.
-    for slot in ["recv_slot", "weir_slot", "decode_slot"] {
+    // Slots at the same point: three for pg_recvlogical's runs, two for Weir.
+    for slot in ["recv_slot_0", "recv_slot_1", "recv_slot_2", "weir_slot", "decode_slot"] {
         pg.sql(&format!("SELECT pg_create_logical_replication_slot('{slot}', 'pgoutput')"));
     }
     pg.sql(&format!(
@@ -65,17 +69,21 @@ fn main() {
         pg.sql(&format!("SELECT xmin::text FROM public.orders WHERE id = {ROWS}")).parse().expect("xid");
 
     // pg_recvlogical: the same WAL, decoded by the server, written nowhere.
-    let t = Instant::now();
-    let status = Command::new(pg.tool("pg_recvlogical"))
-        .args(["-h", "127.0.0.1", "-p", &pg.port.to_string(), "-U", "postgres", "-d", "postgres"])
-        .args(["--slot", "recv_slot", "--start", "-o", "proto_version=1", "-o", "publication_names=bench_pub"])
-        .args(["--endpos", &format!("{:X}/{:X}", end >> 32, end & 0xFFFF_FFFF), "-f", "/dev/null", "--no-loop"])
-        .stdout(Stdio::null())
-        .status()
-        .expect("pg_recvlogical");
-    let recv = t.elapsed();
-    assert!(status.success(), "pg_recvlogical failed");
-    let recv_rate = ROWS as f64 / recv.as_secs_f64();
+    let mut slots = ["recv_slot_0", "recv_slot_1", "recv_slot_2"].into_iter();
+    let recv = Limit::measure(|| {
+        let slot = slots.next().expect("a slot per run");
+        let t = Instant::now();
+        let status = Command::new(pg.tool("pg_recvlogical"))
+            .args(["-h", "127.0.0.1", "-p", &pg.port.to_string(), "-U", "postgres", "-d", "postgres"])
+            .args(["--slot", slot, "--start", "-o", "proto_version=1", "-o", "publication_names=bench_pub"])
+            .args(["--endpos", &format!("{:X}/{:X}", end >> 32, end & 0xFFFF_FFFF), "-f", "/dev/null", "--no-loop"])
+            .stdout(Stdio::null())
+            .status()
+            .expect("pg_recvlogical");
+        assert!(status.success(), "pg_recvlogical failed");
+        t.elapsed()
+    });
+    let recv_rate = recv.rate(ROWS);
 
     // Weir streaming into the embedded log.
     let w = Worker::start(&dir.path().join("w"), &[]);
@@ -101,16 +109,18 @@ fn main() {
     drop(w);
 
     // Snapshot vs COPY.
-    let t = Instant::now();
-    let status = Command::new(pg.tool("psql"))
-        .args(["-h", "127.0.0.1", "-p", &pg.port.to_string(), "-U", "postgres", "-d", "postgres", "-c"])
-        .arg("COPY (SELECT * FROM public.orders) TO STDOUT")
-        .stdout(Stdio::null())
-        .status()
-        .expect("psql");
-    let copy = t.elapsed();
-    assert!(status.success());
-    let copy_rate = ROWS as f64 / copy.as_secs_f64();
+    let copy = Limit::measure(|| {
+        let t = Instant::now();
+        let status = Command::new(pg.tool("psql"))
+            .args(["-h", "127.0.0.1", "-p", &pg.port.to_string(), "-U", "postgres", "-d", "postgres", "-c"])
+            .arg("COPY (SELECT * FROM public.orders) TO STDOUT")
+            .stdout(Stdio::null())
+            .status()
+            .expect("psql");
+        assert!(status.success());
+        t.elapsed()
+    });
+    let copy_rate = copy.rate(ROWS);
     let w = Worker::start(&dir.path().join("s"), &[]);
     let t = Instant::now();
     w.create("snap", connector(&pg, "snap", "snap_slot", "initial_only"));
@@ -119,7 +129,8 @@ fn main() {
     let snap_rate = ROWS as f64 / snap.as_secs_f64();
 
     println!("postgres connector, {ROWS} rows (5 columns), schemas.enable=false, embedded log");
-    println!("  pg_recvlogical (pgoutput → /dev/null): {recv_rate:>10.0} events/s");
+    let (lo, hi) = recv.range(ROWS);
+    println!("  pg_recvlogical (pgoutput → /dev/null): {recv_rate:>10.0} events/s  (median of 3: {lo:.0}–{hi:.0})");
     println!(
         "  Weir streaming → embedded log:         {weir_rate:>10.0} events/s  ratio {:.2} (target ≥ 0.70)",
         weir_rate / recv_rate
@@ -128,7 +139,8 @@ fn main() {
         "  Weir decode only (records dropped):    {decode_rate:>10.0} events/s  ratio {:.2}",
         decode_rate / recv_rate
     );
-    println!("  COPY (SELECT …) TO STDOUT:             {copy_rate:>10.0} rows/s");
+    let (lo, hi) = copy.range(ROWS);
+    println!("  COPY (SELECT …) TO STDOUT:             {copy_rate:>10.0} rows/s    (median of 3: {lo:.0}–{hi:.0})");
     println!(
         "  Weir snapshot → embedded log:          {snap_rate:>10.0} rows/s    ratio {:.2} (target ≥ 0.25)",
         snap_rate / copy_rate
