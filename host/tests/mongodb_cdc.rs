@@ -287,6 +287,38 @@ fn hand_off_with_concurrent_writes_and_kill9_lose_nothing() {
 }
 
 #[test]
+fn dropped_connections_are_retried_and_resume_without_loss_or_doubles() {
+    let s = server(vec![CollectionSeed::new("db", "drops").documents((0..10).map(|i| doc! {"_id": i}))], 100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(dir.path());
+    w.create("drop", config(&s, "dr", json!({})));
+    w.wait_records("drop", "dr.db.drops", 10);
+    // The server closes the connection on the connector's next three
+    // getMores (as a failover or a network fault would), while writes go on.
+    run(
+        &s,
+        "admin",
+        doc! {"configureFailPoint": "failCommand", "mode": {"times": 3},
+        "data": {"failCommands": ["getMore"], "closeConnection": true}},
+    );
+    for i in 10..60 {
+        s.insert("db", "drops", vec![doc! {"_id": i}]).unwrap();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    w.wait_records("drop", "dr.db.drops", 60);
+    std::thread::sleep(Duration::from_secs(1));
+    let ids: Vec<i64> = w
+        .payloads("dr.db.drops")
+        .iter()
+        .map(|p| serde_json::from_str::<Value>(p["after"].as_str().unwrap()).unwrap()["_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, (0..60).collect::<Vec<_>>(), "every document once, in order");
+    assert_eq!(w.task0("drop").0, "RUNNING");
+    let reconnects = w.log().matches("Lost the MongoDB connection").count();
+    assert_eq!(reconnects, 3, "each closed connection was noticed and reconnected:\n{}", w.log());
+}
+
+#[test]
 fn lost_resume_token_fails_with_actionable_trace() {
     let s = server(vec![CollectionSeed::new("db", "c").documents([doc! {"_id": 0}])], 5);
     let dir = tempfile::tempdir().unwrap();
