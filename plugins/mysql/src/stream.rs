@@ -62,9 +62,7 @@ fn gtid_start(conn: &mut MyConn, config: &MyConfig, from: &Offset) -> Result<Opt
 /// before its first transaction) the offset is at or past.
 fn mariadb_start_file(conn: &mut MyConn, from: &Offset) -> Result<Option<String>, MyError> {
     let pos = gtid::MariaDbGtidPos::parse(from.gtids.as_deref().unwrap_or_default())?;
-    let logs = conn.query("SHOW BINARY LOGS")?;
-    let names: Vec<String> = logs.iter().flat_map(|r| r.rows.iter()).filter_map(|row| row.text(0)).collect();
-    for name in names.into_iter().rev() {
+    for name in conn.binlog_names()?.into_iter().rev() {
         let query = format!("SELECT BINLOG_GTID_POS('{}', 4)", name.replace('\'', "''"));
         let start = conn.query_value(&query)?.unwrap_or_default();
         if pos.still_in_binlogs(&gtid::MariaDbGtidPos::parse(&start)?) {

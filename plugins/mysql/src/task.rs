@@ -193,9 +193,8 @@ impl MyTask {
     fn offset_available(&mut self, o: &Offset) -> Result<bool, MyError> {
         let filter = self.config.gtid_filter.clone();
         let gtids = o.gtids.as_deref().filter(|g| !g.trim().is_empty());
-        let logs = self.query()?.query("SHOW BINARY LOGS")?;
-        let names: Vec<String> = logs.iter().flat_map(|r| r.rows.iter()).filter_map(|row| row.text(0)).collect();
         let conn = self.query()?;
+        let names = conn.binlog_names()?;
         match gtids {
             Some(text) if conn.is_mariadb() => {
                 let pos = gtid::MariaDbGtidPos::restart_pos(&gtid::MariaDbGtidPos::parse(text)?, &filter);

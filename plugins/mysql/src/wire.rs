@@ -599,6 +599,12 @@ impl MyConn {
         self.command(0x12, &body)
     }
 
+    /// The server's binlog files, oldest first (`SHOW BINARY LOGS`).
+    pub fn binlog_names(&mut self) -> Result<Vec<String>, MyError> {
+        let logs = self.query("SHOW BINARY LOGS")?;
+        Ok(logs.iter().flat_map(|r| r.rows.iter()).filter_map(|row| row.text(0)).collect())
+    }
+
     /// Sends MySQL's `COM_BINLOG_DUMP_GTID` as replica `server_id`, from the
     /// GTID set `data` encodes ([`crate::gtid::MySqlGtidSet::encode`]): the
     /// server streams every transaction not in the set.
