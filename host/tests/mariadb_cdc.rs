@@ -427,6 +427,42 @@ fn streaming_resumes_by_gtid_where_the_offsets_file_does_not_exist() {
 }
 
 #[test]
+fn a_gtid_resume_replays_the_schema_history_up_to_its_gtids() {
+    let db = MariaDb::start();
+    db.sql("CREATE TABLE shop.evolve (id INT PRIMARY KEY, a INT)");
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(dir.path());
+    w.create("evolve", config(&db, "h", json!({"snapshot.mode": "no_data"})));
+    w.wait_for("the task", WAIT, |w| w.task0("evolve").0 == "RUNNING");
+    db.sql("INSERT INTO shop.evolve VALUES (1, 10)");
+    w.wait_records("evolve", "h.shop.evolve", 1);
+    w.stop("evolve");
+    let before_alter = db.sql("SELECT @@global.gtid_binlog_pos").trim().to_string();
+    db.sql("INSERT INTO shop.evolve VALUES (2, 20)");
+    db.sql("ALTER TABLE shop.evolve ADD COLUMN b INT");
+    db.sql("INSERT INTO shop.evolve VALUES (3, 30, 300)");
+    w.resume("evolve");
+    w.wait_records("evolve", "h.shop.evolve", 3);
+
+    // Back to before the ALTER, in a file named as another server would
+    // name it (numbered past the ALTER's): the history must be cut by
+    // GTID, or row 2 would be read with the column the ALTER adds later.
+    w.stop("evolve");
+    w.alter_offset(
+        "evolve",
+        json!({"server": "h"}),
+        json!({"file": "elsewhere-bin.000099", "pos": 4, "gtids": before_alter}),
+    );
+    w.resume("evolve");
+    w.wait_records("evolve", "h.shop.evolve", 5);
+    let after: Vec<Value> = w.payloads("h.shop.evolve").iter().map(|p| p["after"].clone()).collect();
+    assert_eq!(after[1], json!({"id": 2, "a": 20}));
+    assert_eq!(after[2], json!({"id": 3, "a": 30, "b": 300}));
+    assert_eq!(after[3..], after[1..3], "the replay reads rows 2 and 3 as the first pass did");
+    assert_eq!(w.task0("evolve").0, "RUNNING");
+}
+
+#[test]
 fn recovery_rebuilds_a_schema_history_the_binlog_cannot() {
     let db = MariaDb::start();
     db.sql("CREATE TABLE shop.hidden (id INT PRIMARY KEY, a VARCHAR(10))");

@@ -25,6 +25,16 @@ pub enum Flavor {
     MariaDb,
 }
 
+/// A connector class reads its own family's GTIDs.
+impl From<Flavor> for crate::gtid::Flavor {
+    fn from(flavor: Flavor) -> Self {
+        match flavor {
+            Flavor::MySql => Self::MySql,
+            Flavor::MariaDb => Self::MariaDb,
+        }
+    }
+}
+
 impl Flavor {
     /// The connector class name.
     pub fn class(self) -> &'static str {

@@ -576,6 +576,17 @@ impl GtidSet {
         }
     }
 
+    /// Whether the set holds `gtid`'s transaction: on MariaDB, whether the
+    /// position is at or past it in its domain (a domain's sequence numbers
+    /// only grow).
+    pub fn contains(&self, gtid: &Gtid) -> bool {
+        match (self, gtid) {
+            (Self::MySql(s), Gtid::MySql(g)) => s.contains(g),
+            (Self::MariaDb(p), Gtid::MariaDb(g)) => p.domain(g.domain).is_some_and(|have| have.sequence >= g.sequence),
+            _ => false,
+        }
+    }
+
     /// Records a transaction's GTID. A GTID of the other family is
     /// ignored (false), as is one a MySQL set already holds.
     pub fn add(&mut self, gtid: &Gtid) -> bool {

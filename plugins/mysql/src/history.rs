@@ -9,6 +9,7 @@ use serde_json::{Value as Json, json};
 
 use crate::catalog::{Catalog, Change};
 use crate::ddl;
+use crate::gtid::{Flavor, Gtid, GtidSet};
 
 /// Key prefix of history records; the suffix is a zero-padded sequence
 /// number, so `kv-keys` returns them in order.
@@ -45,6 +46,32 @@ pub struct Entry {
     /// Recorded by the snapshot (replayed whatever the resume position:
     /// the snapshot's statements sit at the position streaming starts from).
     pub snapshot: bool,
+    /// The GTID of the statement's transaction, when the server wrote one.
+    pub gtid: Option<String>,
+}
+
+/// Where streaming resumes, as the history compares it with its entries.
+#[derive(Debug, Clone)]
+pub struct Resume {
+    /// The offset's file and position.
+    pub at: BinlogPos,
+    /// The offset's GTIDs, when it has them.
+    pub gtids: Option<GtidSet>,
+}
+
+impl Resume {
+    /// Whether `entry` ran before this point, so its statement shapes the
+    /// tables here. As Debezium decides: by GTID when both sides have them
+    /// (the offset's set holds the statement's transaction), since a
+    /// failover moves streaming to files with other names and positions;
+    /// else by file and position.
+    pub fn follows(&self, entry: &Entry, flavor: Flavor) -> bool {
+        let by_gtid = self.gtids.as_ref().zip(entry.gtid.as_deref()).and_then(|(set, text)| {
+            let gtid = Gtid::parse(flavor, text).ok()?;
+            Some(set.contains(&gtid))
+        });
+        by_gtid.unwrap_or_else(|| entry.at.before(&self.at))
+    }
 }
 
 /// The durable history and the next sequence number.
@@ -57,7 +84,7 @@ impl History {
     /// Opens the history: rebuilds `catalog` from the statements recorded
     /// before `resume` (all of them when `None`) and forgets the rest, which
     /// streaming will meet and record again.
-    pub fn open(catalog: &mut Catalog, resume: Option<&BinlogPos>) -> Self {
+    pub fn open(catalog: &mut Catalog, resume: Option<&Resume>, flavor: Flavor) -> Self {
         let mut next = 0;
         for key in weir_sdk::host::kv_keys(PREFIX) {
             let entry = weir_sdk::host::kv_get(&key).and_then(|b| parse(&b));
@@ -65,7 +92,7 @@ impl History {
                 weir_sdk::host::warn(&format!("schema history record {key} is unreadable; skipping it"));
                 continue;
             };
-            if !entry.snapshot && resume.is_some_and(|r| !entry.at.before(r)) {
+            if !entry.snapshot && resume.is_some_and(|r| !r.follows(&entry, flavor)) {
                 weir_sdk::host::kv_delete(&key);
                 continue;
             }
@@ -87,9 +114,12 @@ impl History {
 
     /// Records a statement durably (before any offset past it is committed).
     pub fn record(&mut self, entry: &Entry) {
-        let value = json!({
+        let mut value = json!({
             "file": entry.at.file, "pos": entry.at.pos, "db": entry.db, "ddl": entry.ddl, "snapshot": entry.snapshot,
         });
+        if let Some(gtid) = &entry.gtid {
+            value["gtid"] = json!(gtid);
+        }
         weir_sdk::host::kv_put(&format!("{PREFIX}{:020}", self.next), value.to_string().as_bytes());
         self.next += 1;
     }
@@ -113,6 +143,7 @@ fn parse(bytes: &[u8]) -> Option<Entry> {
         db: v.get("db")?.as_str()?.to_string(),
         ddl: v.get("ddl")?.as_str()?.to_string(),
         snapshot: v.get("snapshot").and_then(Json::as_bool).unwrap_or(false),
+        gtid: v.get("gtid").and_then(Json::as_str).map(str::to_string),
     })
 }
 
@@ -135,9 +166,50 @@ mod tests {
             db: "shop".into(),
             ddl: "DROP TABLE t".into(),
             snapshot: true,
+            gtid: None,
         };
         let v = json!({"file": "b.000001", "pos": 42, "db": "shop", "ddl": "DROP TABLE t", "snapshot": true});
-        assert_eq!(parse(v.to_string().as_bytes()), Some(e));
+        assert_eq!(parse(v.to_string().as_bytes()), Some(e.clone()));
+        let with_gtid = Entry { gtid: Some("0-1-9".into()), ..e };
+        let mut v = v;
+        v["gtid"] = json!("0-1-9");
+        assert_eq!(parse(v.to_string().as_bytes()), Some(with_gtid));
         assert_eq!(parse(b"{}"), None);
+    }
+
+    #[test]
+    fn entries_are_placed_by_gtid_when_both_sides_have_one() {
+        let entry = |file: &str, pos, gtid: Option<&str>| Entry {
+            at: BinlogPos { file: file.into(), pos },
+            db: "shop".into(),
+            ddl: "ALTER TABLE t ADD b INT".into(),
+            snapshot: false,
+            gtid: gtid.map(str::to_string),
+        };
+        // After a failover the offset names another server's file, which
+        // numbers past the entry: by position the ALTER would seem to have run.
+        let resume = |gtids: Option<&str>| Resume {
+            at: BinlogPos { file: "other-bin.000099".into(), pos: 4 },
+            gtids: gtids.map(|g| GtidSet::parse(Flavor::MariaDb, g).expect("gtids")),
+        };
+        let alter = entry("mariadb-bin.000001", 900, Some("0-1-7"));
+        assert!(!resume(Some("0-1-6")).follows(&alter, Flavor::MariaDb), "transaction 7 is after the offset");
+        assert!(resume(Some("0-1-7")).follows(&alter, Flavor::MariaDb));
+        assert!(resume(None).follows(&alter, Flavor::MariaDb), "without GTIDs, by position");
+        assert!(
+            !Resume { at: BinlogPos { file: "mariadb-bin.000001".into(), pos: 900 }, gtids: None }
+                .follows(&alter, Flavor::MariaDb)
+        );
+        let no_gtid = entry("mariadb-bin.000001", 900, None);
+        assert!(resume(Some("0-1-6")).follows(&no_gtid, Flavor::MariaDb), "an entry without one, by position");
+        // MySQL: membership in the set.
+        let a = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+        let mysql = entry("binlog.000001", 900, Some(&format!("{a}:12")));
+        let set = |t: &str| Resume {
+            at: BinlogPos { file: "binlog.000009".into(), pos: 4 },
+            gtids: Some(GtidSet::parse(Flavor::MySql, t).expect("set")),
+        };
+        assert!(set(&format!("{a}:1-12")).follows(&mysql, Flavor::MySql));
+        assert!(!set(&format!("{a}:1-11:13")).follows(&mysql, Flavor::MySql));
     }
 }

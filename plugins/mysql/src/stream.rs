@@ -422,6 +422,7 @@ impl Stream {
             db: database.to_string(),
             ddl: statement.to_string(),
             snapshot: false,
+            gtid: self.gtid.clone(),
         };
         let applied = match ctx.schemas.history.apply(&mut ctx.schemas.catalog, &entry) {
             Ok(a) => a,
@@ -618,10 +619,7 @@ impl Stream {
 /// The GTID set (MySQL) or positions (MariaDB) `set` with `gtid` added;
 /// text that does not parse is kept as it is, with a warning.
 fn advance(flavor: crate::config::Flavor, set: Option<&str>, gtid: &str) -> String {
-    let flavor = match flavor {
-        crate::config::Flavor::MySql => gtid::Flavor::MySql,
-        crate::config::Flavor::MariaDb => gtid::Flavor::MariaDb,
-    };
+    let flavor = gtid::Flavor::from(flavor);
     let parsed = gtid::GtidSet::parse(flavor, set.unwrap_or("")).and_then(|mut s| {
         gtid::Gtid::parse(flavor, gtid).map(|g| {
             s.add(&g);

@@ -14,7 +14,7 @@ use crate::config::{LockingMode, MyConfig, SnapshotMode};
 use crate::error::{ER_BINLOG_READ, MyError};
 use crate::events::Emitter;
 use crate::gtid;
-use crate::history::{BinlogPos, Entry, History};
+use crate::history::{BinlogPos, Entry, History, Resume};
 use crate::offsets::{self, Offset};
 use crate::snapshot::{Point, Snapshot};
 use crate::stream::{Context, Schemas, Stream};
@@ -143,8 +143,13 @@ impl MyTask {
                 });
             }
             let mut catalog = Catalog::default();
-            let at = BinlogPos { file: o.file.clone(), pos: o.pos };
-            let history = History::open(&mut catalog, Some(&at));
+            let flavor = gtid::Flavor::from(self.config.flavor);
+            let gtids = o.gtids.as_deref().filter(|g| !g.trim().is_empty());
+            let resume = Resume {
+                at: BinlogPos { file: o.file.clone(), pos: o.pos },
+                gtids: gtids.map(|g| gtid::GtidSet::parse(flavor, g)).transpose()?,
+            };
+            let history = History::open(&mut catalog, Some(&resume), flavor);
             if mode != SnapshotMode::Recovery && !catalog.tables.is_empty() {
                 self.schemas = Schemas::new(catalog, history);
                 return Ok(Phase::Streaming(Box::new(Stream::open(&self.config, o)?)));
@@ -309,6 +314,7 @@ impl MyTask {
                 db: db.clone(),
                 ddl: sql.clone(),
                 snapshot: true,
+                gtid: None,
             };
             if let Err(e) = history.apply(&mut catalog, &entry) {
                 weir_sdk::host::warn(&format!("snapshot: cannot parse `{sql}`: {e}"));
