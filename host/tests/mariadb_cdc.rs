@@ -389,28 +389,35 @@ fn snapshot_modes_and_altered_offsets_are_honoured() {
     assert_eq!(w.topic_len("o.shop.jump"), 5, "initial_only streams nothing");
 }
 
+/// Creates `no_data` connector `name` (prefix `prefix`) and waits until it
+/// streams the row `insert` adds to `shop.<table>`.
+fn streaming_one_insert(db: &MariaDb, w: &Worker, name: &str, prefix: &str, table: &str, insert: &str) {
+    w.create(name, config(db, prefix, json!({"snapshot.mode": "no_data"})));
+    w.wait_for("the task", WAIT, |w| w.task0(name).0 == "RUNNING");
+    db.sql(insert);
+    w.wait_records(name, &format!("{prefix}.shop.{table}"), 1);
+}
+
+/// Moves stopped connector `name`'s offset to `gtids`, in binlog file
+/// `file`, which this server does not have: as after a failover to a
+/// server that names its binlog files differently.
+fn move_to_gtids_in(w: &Worker, name: &str, prefix: &str, file: &str, gtids: &str) {
+    w.alter_offset(name, json!({"server": prefix}), json!({"file": file, "pos": 4, "gtids": gtids}));
+}
+
 #[test]
 fn streaming_resumes_by_gtid_where_the_offsets_file_does_not_exist() {
-    // As after a failover to a server whose binlog files are named
-    // differently: the offset's file is unknown here, its GTIDs are not.
     let db = MariaDb::start();
     db.sql("CREATE TABLE shop.moved (id INT PRIMARY KEY)");
     let dir = tempfile::tempdir().unwrap();
     let w = worker(dir.path());
-    w.create("moved", config(&db, "g", json!({"snapshot.mode": "no_data"})));
-    w.wait_for("the task", WAIT, |w| w.task0("moved").0 == "RUNNING");
-    db.sql("INSERT INTO shop.moved VALUES (1)");
-    w.wait_records("moved", "g.shop.moved", 1);
+    streaming_one_insert(&db, &w, "moved", "g", "moved", "INSERT INTO shop.moved VALUES (1)");
 
     w.stop("moved");
     db.sql("INSERT INTO shop.moved VALUES (2)");
     let after_two = db.sql("SELECT @@global.gtid_binlog_pos").trim().to_string();
     db.sql("INSERT INTO shop.moved VALUES (3)");
-    w.alter_offset(
-        "moved",
-        json!({"server": "g"}),
-        json!({"file": "elsewhere-bin.000042", "pos": 4, "gtids": after_two}),
-    );
+    move_to_gtids_in(&w, "moved", "g", "elsewhere-bin.000042", &after_two);
     w.resume("moved");
     w.wait_records("moved", "g.shop.moved", 2);
     db.sql("INSERT INTO shop.moved VALUES (4)");
@@ -432,10 +439,7 @@ fn a_gtid_resume_replays_the_schema_history_up_to_its_gtids() {
     db.sql("CREATE TABLE shop.evolve (id INT PRIMARY KEY, a INT)");
     let dir = tempfile::tempdir().unwrap();
     let w = worker(dir.path());
-    w.create("evolve", config(&db, "h", json!({"snapshot.mode": "no_data"})));
-    w.wait_for("the task", WAIT, |w| w.task0("evolve").0 == "RUNNING");
-    db.sql("INSERT INTO shop.evolve VALUES (1, 10)");
-    w.wait_records("evolve", "h.shop.evolve", 1);
+    streaming_one_insert(&db, &w, "evolve", "h", "evolve", "INSERT INTO shop.evolve VALUES (1, 10)");
     w.stop("evolve");
     let before_alter = db.sql("SELECT @@global.gtid_binlog_pos").trim().to_string();
     db.sql("INSERT INTO shop.evolve VALUES (2, 20)");
@@ -448,11 +452,7 @@ fn a_gtid_resume_replays_the_schema_history_up_to_its_gtids() {
     // name it (numbered past the ALTER's): the history must be cut by
     // GTID, or row 2 would be read with the column the ALTER adds later.
     w.stop("evolve");
-    w.alter_offset(
-        "evolve",
-        json!({"server": "h"}),
-        json!({"file": "elsewhere-bin.000099", "pos": 4, "gtids": before_alter}),
-    );
+    move_to_gtids_in(&w, "evolve", "h", "elsewhere-bin.000099", &before_alter);
     w.resume("evolve");
     w.wait_records("evolve", "h.shop.evolve", 5);
     let after: Vec<Value> = w.payloads("h.shop.evolve").iter().map(|p| p["after"].clone()).collect();
