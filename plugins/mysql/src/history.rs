@@ -9,7 +9,7 @@ use serde_json::{Value as Json, json};
 
 use crate::catalog::{Catalog, Change};
 use crate::ddl;
-use crate::gtid::{Flavor, Gtid, GtidSet};
+use crate::gtid::{Gtid, GtidSet};
 
 /// Key prefix of history records; the suffix is a zero-padded sequence
 /// number, so `kv-keys` returns them in order.
@@ -65,9 +65,9 @@ impl Resume {
     /// (the offset's set holds the statement's transaction), since a
     /// failover moves streaming to files with other names and positions;
     /// else by file and position.
-    pub fn follows(&self, entry: &Entry, flavor: Flavor) -> bool {
+    pub fn follows(&self, entry: &Entry) -> bool {
         let by_gtid = self.gtids.as_ref().zip(entry.gtid.as_deref()).and_then(|(set, text)| {
-            let gtid = Gtid::parse(flavor, text).ok()?;
+            let gtid = Gtid::parse(set.flavor(), text).ok()?;
             Some(set.contains(&gtid))
         });
         by_gtid.unwrap_or_else(|| entry.at.before(&self.at))
@@ -84,7 +84,7 @@ impl History {
     /// Opens the history: rebuilds `catalog` from the statements recorded
     /// before `resume` (all of them when `None`) and forgets the rest, which
     /// streaming will meet and record again.
-    pub fn open(catalog: &mut Catalog, resume: Option<&Resume>, flavor: Flavor) -> Self {
+    pub fn open(catalog: &mut Catalog, resume: Option<&Resume>) -> Self {
         let mut next = 0;
         for key in weir_sdk::host::kv_keys(PREFIX) {
             let entry = weir_sdk::host::kv_get(&key).and_then(|b| parse(&b));
@@ -92,7 +92,7 @@ impl History {
                 weir_sdk::host::warn(&format!("schema history record {key} is unreadable; skipping it"));
                 continue;
             };
-            if !entry.snapshot && resume.is_some_and(|r| !r.follows(&entry, flavor)) {
+            if !entry.snapshot && resume.is_some_and(|r| !r.follows(&entry)) {
                 weir_sdk::host::kv_delete(&key);
                 continue;
             }
@@ -179,6 +179,7 @@ mod tests {
 
     #[test]
     fn entries_are_placed_by_gtid_when_both_sides_have_one() {
+        use crate::gtid::Flavor;
         let entry = |file: &str, pos, gtid: Option<&str>| Entry {
             at: BinlogPos { file: file.into(), pos },
             db: "shop".into(),
@@ -193,15 +194,12 @@ mod tests {
             gtids: gtids.map(|g| GtidSet::parse(Flavor::MariaDb, g).expect("gtids")),
         };
         let alter = entry("mariadb-bin.000001", 900, Some("0-1-7"));
-        assert!(!resume(Some("0-1-6")).follows(&alter, Flavor::MariaDb), "transaction 7 is after the offset");
-        assert!(resume(Some("0-1-7")).follows(&alter, Flavor::MariaDb));
-        assert!(resume(None).follows(&alter, Flavor::MariaDb), "without GTIDs, by position");
-        assert!(
-            !Resume { at: BinlogPos { file: "mariadb-bin.000001".into(), pos: 900 }, gtids: None }
-                .follows(&alter, Flavor::MariaDb)
-        );
+        assert!(!resume(Some("0-1-6")).follows(&alter), "transaction 7 is after the offset");
+        assert!(resume(Some("0-1-7")).follows(&alter));
+        assert!(resume(None).follows(&alter), "without GTIDs, by position");
+        assert!(!Resume { at: BinlogPos { file: "mariadb-bin.000001".into(), pos: 900 }, gtids: None }.follows(&alter));
         let no_gtid = entry("mariadb-bin.000001", 900, None);
-        assert!(resume(Some("0-1-6")).follows(&no_gtid, Flavor::MariaDb), "an entry without one, by position");
+        assert!(resume(Some("0-1-6")).follows(&no_gtid), "an entry without one, by position");
         // MySQL: membership in the set.
         let a = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
         let mysql = entry("binlog.000001", 900, Some(&format!("{a}:12")));
@@ -209,7 +207,7 @@ mod tests {
             at: BinlogPos { file: "binlog.000009".into(), pos: 4 },
             gtids: Some(GtidSet::parse(Flavor::MySql, t).expect("set")),
         };
-        assert!(set(&format!("{a}:1-12")).follows(&mysql, Flavor::MySql));
-        assert!(!set(&format!("{a}:1-11:13")).follows(&mysql, Flavor::MySql));
+        assert!(set(&format!("{a}:1-12")).follows(&mysql));
+        assert!(!set(&format!("{a}:1-11:13")).follows(&mysql));
     }
 }

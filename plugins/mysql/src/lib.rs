@@ -22,6 +22,7 @@ pub mod gtid;
 mod history;
 pub mod jsonb;
 mod offsets;
+mod resume;
 pub mod rows;
 mod snapshot;
 mod stream;

@@ -22,55 +22,13 @@ use crate::events::{Emitter, Position};
 use crate::gtid;
 use crate::history::{BinlogPos, Entry, History};
 use crate::offsets::Offset;
+use crate::resume::GtidResume;
 use crate::tables::Captured;
 use crate::wire::MyConn;
 
 /// How long the server may stay silent before it sends a heartbeat event
 /// (it only does when idle): a dead connection shows within this.
 const SERVER_HEARTBEAT: Duration = Duration::from_secs(5);
-
-/// How the dump is positioned when the offset has GTIDs and the server runs
-/// with them, as Debezium does: a GTID position names the same transaction
-/// on every server of a replication topology, where binlog file names and
-/// positions differ, so it survives a failover. `gtid.source.*` decides
-/// which sources' GTIDs count. `None`: by the offset's file and position.
-///
-/// The server starts at the first transaction the position does not hold,
-/// which is the one the offset's `event`/`row` counts are inside of: the
-/// skipping works as it does from a file position.
-fn gtid_start(conn: &mut MyConn, config: &MyConfig, from: &Offset) -> Result<Option<gtid::DumpRequest>, MyError> {
-    let Some(text) = from.gtids.as_deref().filter(|g| !g.trim().is_empty()) else { return Ok(None) };
-    if conn.is_mariadb() {
-        let pos = gtid::MariaDbGtidPos::restart_pos(&gtid::MariaDbGtidPos::parse(text)?, &config.gtid_filter);
-        return Ok((!pos.is_empty()).then(|| gtid::DumpRequest::MariaDb(pos.dump_commands())));
-    }
-    let mode = conn.query_value("SELECT @@global.gtid_mode")?.unwrap_or_default();
-    if !mode.eq_ignore_ascii_case("ON") {
-        return Ok(None);
-    }
-    let purged = conn.query_value("SELECT @@global.gtid_purged")?.unwrap_or_default();
-    let set = gtid::MySqlGtidSet::restart_set(
-        &gtid::MySqlGtidSet::parse(text)?,
-        &gtid::MySqlGtidSet::parse(&purged)?,
-        &config.gtid_filter,
-    );
-    Ok(Some(gtid::DumpRequest::MySql(set.encode()?)))
-}
-
-/// The binlog file a MariaDB GTID dump from `from`'s GTIDs starts in, as
-/// the server finds it: the newest file whose starting position (the GTIDs
-/// before its first transaction) the offset is at or past.
-fn mariadb_start_file(conn: &mut MyConn, from: &Offset) -> Result<Option<String>, MyError> {
-    let pos = gtid::MariaDbGtidPos::parse(from.gtids.as_deref().unwrap_or_default())?;
-    for name in conn.binlog_names()?.into_iter().rev() {
-        let query = format!("SELECT BINLOG_GTID_POS('{}', 4)", name.replace('\'', "''"));
-        let start = conn.query_value(&query)?.unwrap_or_default();
-        if pos.still_in_binlogs(&gtid::MariaDbGtidPos::parse(&start)?) {
-            return Ok(Some(name));
-        }
-    }
-    Ok(None)
-}
 
 /// Table definitions, their durable history, and the captured tables'
 /// schemas built from them (rebuilt when DDL changes a table).
@@ -173,21 +131,24 @@ impl Stream {
         let pos = u32::try_from(from.pos)
             .map_err(|_| MyError::Protocol(format!("binlog position {} too large", from.pos)))?;
         let annotate = conn.is_mariadb() && config.include_query;
-        let by_gtid = gtid_start(&mut conn, config, from)?;
+        let by_gtid = GtidResume::of(&mut conn, config, from)?;
         let mut file = from.file.clone();
         match &by_gtid {
-            Some(gtid::DumpRequest::MariaDb(commands)) => {
-                // MariaDB sends no rotate naming the file a GTID dump starts in.
-                if let Some(name) = mariadb_start_file(&mut conn, from)? {
+            Some(resume) => {
+                if let Some(name) = resume.start_file(&mut conn)? {
                     file = name;
                 }
-                for command in commands {
-                    conn.execute(command)?;
+                match resume.request()? {
+                    gtid::DumpRequest::MariaDb(commands) => {
+                        for command in &commands {
+                            conn.execute(command)?;
+                        }
+                        // With @slave_connect_state set, MariaDB ignores file and position.
+                        conn.binlog_dump(config.server_id, "", 4, annotate)?;
+                    }
+                    gtid::DumpRequest::MySql(data) => conn.binlog_dump_gtid(config.server_id, &data)?,
                 }
-                // With @slave_connect_state set, MariaDB ignores file and position.
-                conn.binlog_dump(config.server_id, "", 4, annotate)?;
             }
-            Some(gtid::DumpRequest::MySql(data)) => conn.binlog_dump_gtid(config.server_id, data)?,
             None => conn.binlog_dump(config.server_id, &from.file, pos, annotate)?,
         }
         // The dump's first (artificial) rotate already carries a checksum

@@ -16,6 +16,7 @@ use crate::events::Emitter;
 use crate::gtid;
 use crate::history::{BinlogPos, Entry, History, Resume};
 use crate::offsets::{self, Offset};
+use crate::resume::GtidResume;
 use crate::snapshot::{Point, Snapshot};
 use crate::stream::{Context, Schemas, Stream};
 use crate::tables::Captured;
@@ -149,7 +150,7 @@ impl MyTask {
                 at: BinlogPos { file: o.file.clone(), pos: o.pos },
                 gtids: gtids.map(|g| gtid::GtidSet::parse(flavor, g)).transpose()?,
             };
-            let history = History::open(&mut catalog, Some(&resume), flavor);
+            let history = History::open(&mut catalog, Some(&resume));
             if mode != SnapshotMode::Recovery && !catalog.tables.is_empty() {
                 self.schemas = Schemas::new(catalog, history);
                 return Ok(Phase::Streaming(Box::new(Stream::open(&self.config, o)?)));
@@ -191,37 +192,16 @@ impl MyTask {
         Ok(Phase::Snapshot { pending, held, snapshot: Box::new(snapshot) })
     }
 
-    /// Whether streaming can resume from `o` with nothing lost. Where
-    /// streaming will be positioned by GTIDs (see `stream::gtid_start`), by
-    /// whether any transaction after the offset's GTIDs was purged, as
-    /// Debezium decides; else by whether its binlog file is still there.
+    /// Whether streaming can resume from `o` with nothing lost: where it
+    /// resumes by GTID, whether anything after the offset's GTIDs was
+    /// purged, as Debezium decides; else whether its binlog file is there.
     fn offset_available(&mut self, o: &Offset) -> Result<bool, MyError> {
-        let filter = self.config.gtid_filter.clone();
-        let gtids = o.gtids.as_deref().filter(|g| !g.trim().is_empty());
-        let conn = self.query()?;
-        let names = conn.binlog_names()?;
-        match gtids {
-            Some(text) if conn.is_mariadb() => {
-                let pos = gtid::MariaDbGtidPos::restart_pos(&gtid::MariaDbGtidPos::parse(text)?, &filter);
-                if !pos.is_empty() {
-                    let Some(oldest) = names.first() else { return Ok(false) };
-                    let start = conn
-                        .query_value(&format!("SELECT BINLOG_GTID_POS('{}', 4)", oldest.replace('\'', "''")))?
-                        .unwrap_or_default();
-                    return Ok(pos.still_in_binlogs(&gtid::MariaDbGtidPos::parse(&start)?));
-                }
-            }
-            Some(text) => {
-                let mode = conn.query_value("SELECT @@global.gtid_mode")?.unwrap_or_default();
-                if mode.eq_ignore_ascii_case("ON") {
-                    let offset = gtid::MySqlGtidSet::parse(text)?.retain_sources(&filter);
-                    let purged = conn.query_value("SELECT @@global.gtid_purged")?.unwrap_or_default();
-                    return Ok(offset.covers_for_its_sources(&gtid::MySqlGtidSet::parse(&purged)?));
-                }
-            }
-            None => {}
+        self.query()?;
+        let Some(conn) = self.query.as_mut() else { return Err(MyError::Closed) };
+        match GtidResume::of(conn, &self.config, o)? {
+            Some(resume) => resume.available(conn),
+            None => Ok(conn.binlog_names()?.contains(&o.file)),
         }
-        Ok(names.contains(&o.file))
     }
 
     /// Locks, opens the consistent-snapshot transaction, reads the binlog
