@@ -7,10 +7,13 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::TrySendError;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+mod handoff;
+
+use handoff::{Handoff, Take};
 
 use crate::convert::Converter;
 use crate::plugin::ConnectorError;
@@ -269,19 +272,19 @@ fn run(spec: &TaskSpec, status: &Mutex<Status>, control: &TaskControl) {
 
     // Polling (the plugin's work) and delivery (transforms, converters, the
     // sink's durable commit) run on two threads, so neither waits for the
-    // other: one batch is delivered while the next is polled.
-    let (batches, to_deliver) = std::sync::mpsc::sync_channel::<Vec<PolledRecord>>(1);
+    // other: what was polled is delivered while the next poll runs.
+    let handoff = Handoff::<PolledRecord>::new(GATHER_MAX_RECORDS);
     let (reports, delivered) = std::sync::mpsc::channel::<Delivered>();
     let mut failure = std::thread::scope(|scope| {
         let delivery = std::thread::Builder::new()
             .name(format!("deliver-{}-{}", spec.connector, spec.task_id))
-            .spawn_scoped(scope, move || deliver(spec, control, chain, sink, to_deliver, reports));
+            .spawn_scoped(scope, || deliver(spec, control, chain, sink, &handoff, reports));
         if let Err(e) = delivery {
             return Some(format!("could not start the delivery thread: {e}"));
         }
-        let failure = poll_loop(spec, status, control, &mut instance, task, &mut retry, &batches, &delivered);
+        let failure = poll_loop(spec, status, control, &mut instance, task, &mut retry, &handoff, &delivered);
         // Closing the channel tells delivery to flush what is outstanding, as Kafka Connect does on stop.
-        drop(batches);
+        handoff.close();
         failure
     });
     // Delivery has ended: tell the task what it made durable, then close it.
@@ -338,24 +341,20 @@ fn poll_loop(
     instance: &mut Instance,
     task: TaskRef,
     retry: &mut RetryState,
-    batches: &std::sync::mpsc::SyncSender<Vec<PolledRecord>>,
+    handoff: &Handoff<PolledRecord>,
     delivered: &std::sync::mpsc::Receiver<Delivered>,
 ) -> Option<String> {
     // Delivery ended early; its report says why.
     let ended = |instance: &mut Instance| {
         hear(spec, instance, task, delivered).or_else(|| Some("delivery stopped unexpectedly".into()))
     };
-    let mut pending: Vec<PolledRecord> = Vec::new();
     while !control.stop.load(Ordering::SeqCst) {
         // A delivery failure ends polling.
         if let Some(trace) = hear(spec, instance, task, delivered) {
             return Some(trace);
         }
         if control.paused.load(Ordering::SeqCst) {
-            // Records already polled are delivered; a paused task only stops polling.
-            if !pending.is_empty() && batches.send(std::mem::take(&mut pending)).is_err() {
-                return ended(instance);
-            }
+            // Records already polled are still delivered; a paused task only stops polling.
             set(status, Status::of(State::Paused));
             sleep_unless_stopped(control, Duration::from_millis(50));
             continue;
@@ -377,35 +376,10 @@ fn poll_loop(
             Ok(Ok(records)) => records,
         };
         retry.reset();
-        let idle = records.is_empty();
-        pending.extend(records);
-        if pending.is_empty() {
-            continue;
-        }
-        // While delivery is busy, batches gather here so that it commits them
-        // together (one durable transaction, not one per poll). Past the cap,
-        // or when the task has nothing more, this blocks: that is the task's
-        // backpressure.
-        let batch = std::mem::take(&mut pending);
-        let handed = if idle || batch.len() >= GATHER_MAX_RECORDS {
-            batches.send(batch).is_ok()
-        } else {
-            match batches.try_send(batch) {
-                Ok(()) => true,
-                Err(TrySendError::Full(back)) => {
-                    pending = back;
-                    true
-                }
-                Err(TrySendError::Disconnected(_)) => false,
-            }
-        };
-        if !handed {
+        // Past the hand-off's cap this blocks: that is the task's backpressure.
+        if !records.is_empty() && !handoff.put(records) {
             return ended(instance);
         }
-    }
-    // What is still gathered goes before the channel closes, so a stop flushes it.
-    if !pending.is_empty() && batches.send(pending).is_err() {
-        return ended(instance);
     }
     None
 }
@@ -417,17 +391,24 @@ fn deliver(
     control: &TaskControl,
     mut chain: Chain,
     mut sink: Box<dyn Sink>,
-    to_deliver: std::sync::mpsc::Receiver<Vec<PolledRecord>>,
+    handoff: &Handoff<PolledRecord>,
     reports: std::sync::mpsc::Sender<Delivered>,
 ) {
-    use std::sync::mpsc::RecvTimeoutError;
+    // However delivery ends, a poller waiting for room stops waiting.
+    struct Ended<'a>(&'a Handoff<PolledRecord>);
+    impl Drop for Ended<'_> {
+        fn drop(&mut self) {
+            self.0.delivery_ended();
+        }
+    }
+    let _ended = Ended(handoff);
     let report = |r: Delivered| {
         // The polling thread outlives this one (scoped), so the receiver is there.
         let _ = reports.send(r);
     };
     loop {
-        match to_deliver.recv_timeout(IDLE_COMMIT_TICK) {
-            Ok(records) => {
+        match handoff.take(IDLE_COMMIT_TICK) {
+            Take::Records(records) => {
                 let batch = match outgoing(spec, &mut chain, records) {
                     Ok(batch) => batch,
                     Err(trace) => return report(Delivered::Failed(trace)),
@@ -436,8 +417,8 @@ fn deliver(
                     return report(Delivered::Failed(DisplayChain(&e).to_string()));
                 }
             }
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => break,
+            Take::Idle => {}
+            Take::Closed => break,
         }
         match sink.commit(false) {
             Ok(committed) if committed.is_empty() => {}

@@ -336,6 +336,54 @@ impl fmt::Display for Decimal {
     }
 }
 
+/// The `Precise` bytes (see [`Decimal::unscaled_bytes`]) of plain decimal
+/// text (`-12.34`) at `scale`, when the value fits 128 bits and reaching
+/// `scale` only appends zeros. This is the per-row common case, spared the
+/// general [`Decimal`]; `None` sends the caller to it.
+pub fn precise_bytes(text: &str, scale: i32) -> Option<Vec<u8>> {
+    let (negative, body) = match text.as_bytes().split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, text.as_bytes()),
+    };
+    let mut unscaled: i128 = 0;
+    let mut fraction: Option<i32> = None;
+    let mut digits = 0;
+    for &b in body {
+        match b {
+            b'0'..=b'9' => {
+                // 38 digits always fit; past them, the general path.
+                digits += 1;
+                if digits > 38 {
+                    return None;
+                }
+                unscaled = unscaled * 10 + i128::from(b - b'0');
+                if let Some(f) = fraction.as_mut() {
+                    *f += 1;
+                }
+            }
+            b'.' if fraction.is_none() => fraction = Some(0),
+            _ => return None,
+        }
+    }
+    let pad = scale.checked_sub(fraction.unwrap_or(0)).filter(|p| *p >= 0)?;
+    if digits == 0 {
+        return None;
+    }
+    let unscaled = unscaled.checked_mul(10i128.checked_pow(u32::try_from(pad).ok()?)?)?;
+    Some(java_bytes(if negative { -unscaled } else { unscaled }))
+}
+
+/// `BigInteger.toByteArray` of a 128-bit value: big-endian, the fewest
+/// bytes that keep the sign.
+fn java_bytes(v: i128) -> Vec<u8> {
+    let bytes = v.to_be_bytes();
+    let fill = if v < 0 { 0xff } else { 0 };
+    // Leading bytes that only repeat the sign, as long as the next byte's top bit still says it.
+    let redundant = bytes.windows(2).take_while(|w| w[0] == fill && (w[1] & 0x80 == fill & 0x80)).count();
+    bytes[redundant..].to_vec()
+}
+
 /// Adds one to a decimal digit string (most significant first).
 fn increment(digits: &mut Vec<u8>) {
     for d in digits.iter_mut().rev() {
@@ -379,6 +427,45 @@ mod tests {
 
     fn bytes(text: &str) -> Vec<u8> {
         Decimal::parse(text).unwrap().unscaled_bytes()
+    }
+
+    #[test]
+    fn precise_bytes_agree_with_the_general_decimal() {
+        let general = |t: &str, scale: i32| {
+            Decimal::parse(t).unwrap().with_scale(scale, Rounding::Unnecessary).unwrap().unscaled_bytes()
+        };
+        let cases = [
+            ("0", 0),
+            ("0.00", 2),
+            ("-0.00", 2),
+            ("12.34", 2),
+            ("-12.34", 4),
+            ("127", 0),
+            ("128", 0),
+            ("-128", 0),
+            ("-129", 0),
+            ("-1", 3),
+            ("+5.5", 1),
+            (".5", 1),
+            ("99999999999999999999999999999999999999", 0),
+            ("-99999999999999999999999999999999999999", 0),
+            ("1234567890.123456789", 9),
+        ];
+        for (text, scale) in cases {
+            assert_eq!(precise_bytes(text, scale), Some(general(text, scale)), "{text} at scale {scale}");
+        }
+        // Rounding, 39 digits, exponents and junk go to the general path.
+        for (text, scale) in [
+            ("1.25", 1),
+            ("999999999999999999999999999999999999999", 0),
+            ("1E3", 0),
+            ("1-2", 0),
+            ("", 0),
+            ("-", 0),
+            (".", 0),
+        ] {
+            assert_eq!(precise_bytes(text, scale), None, "{text}");
+        }
     }
 
     #[test]

@@ -19,10 +19,10 @@ pub struct Position {
     pub ts_us: i64,
     /// Server id of the event (0 during the snapshot).
     pub server_id: u32,
-    /// The transaction's GTID.
-    pub gtid: Option<String>,
-    /// Binlog file.
-    pub file: String,
+    /// The transaction's GTID: a string shared by its events' rows, or null.
+    pub gtid: Value,
+    /// Binlog file: a string shared by the event's rows.
+    pub file: Value,
     /// Position of the event.
     pub pos: u64,
     /// Row within the event.
@@ -72,18 +72,22 @@ impl Emitter {
 
     /// The `source` struct.
     pub fn source_value(&self, db: &str, table: Option<&str>, at: &Position) -> Value {
-        Common {
-            names: &self.names,
-            ts_us: at.ts_us,
-            snapshot: at.snapshot,
-            db: Value::String(db.to_string()),
-            sequence: None,
-        }
-        .value([
-            table.map_or(Value::Null, |t| Value::String(t.to_string())),
+        let table = table.map_or(Value::Null, |t| Value::String(t.to_string()));
+        self.source_of(Value::String(db.to_string()), table, at)
+    }
+
+    /// The `source` struct of a captured table's event: its names are
+    /// shared, not copied per row.
+    pub fn table_source(&self, table: &Captured, at: &Position) -> Value {
+        self.source_of(table.db.clone(), table.table.clone(), at)
+    }
+
+    fn source_of(&self, db: Value, table: Value, at: &Position) -> Value {
+        Common { names: &self.names, ts_us: at.ts_us, snapshot: at.snapshot, db, sequence: None }.value([
+            table,
             Value::Int64(i64::from(at.server_id)),
-            at.gtid.clone().map_or(Value::Null, Value::String),
-            Value::String(at.file.clone()),
+            at.gtid.clone(),
+            at.file.clone(),
             Value::Int64(i64::try_from(at.pos).unwrap_or(i64::MAX)),
             Value::Int32(i32::try_from(at.row).unwrap_or(i32::MAX)),
             at.thread.map_or(Value::Null, |t| Value::Int64(i64::from(t))),
@@ -104,7 +108,7 @@ impl Emitter {
         tx_block: Option<Value>,
         offset: String,
     ) -> SourceRecord {
-        let source = self.source_value(&table.id.database, Some(&table.id.table), at);
+        let source = self.table_source(table, at);
         self.change_with_source(table, op, key, before, after, source, tx_block, offset)
     }
 
@@ -135,7 +139,7 @@ impl Emitter {
 
     /// A truncate event: no key, no before/after.
     pub fn truncate(&self, table: &Captured, at: &Position, tx_block: Option<Value>, offset: String) -> SourceRecord {
-        let source = self.source_value(&table.id.database, Some(&table.id.table), at);
+        let source = self.table_source(table, at);
         let now_ns = envelope::now_ns();
         let value = envelope::value(Op::Truncate, None, None, source, tx_block, now_ns);
         envelope::record(&table.topic, &self.partition, offset, &table.envelope, value, None, now_ns)

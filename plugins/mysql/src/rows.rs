@@ -4,8 +4,6 @@
 //! them: integers little-endian; the temporal "2" types and DECIMAL
 //! big-endian packed.
 
-use std::fmt::Write as _;
-
 use crate::binlog::{BinlogError, Reader};
 use crate::cell::Cell;
 use crate::jsonb;
@@ -325,9 +323,9 @@ pub(crate) fn decimal_text(bytes: &[u8], precision: u8, scale: u8) -> Result<Str
     for g in 0..full + usize::from(lead > 0) {
         let v = group(if lead > 0 && g == 0 { lead } else { DIG_PER_DEC })?;
         if started {
-            let _ = write!(out, "{v:09}");
+            weir_json::write_u32(&mut out, v, DIG_PER_DEC);
         } else if v != 0 {
-            let _ = write!(out, "{v}");
+            weir_json::write_u32(&mut out, v, 0);
             started = true;
         }
         nonzero |= v != 0;
@@ -340,13 +338,13 @@ pub(crate) fn decimal_text(bytes: &[u8], precision: u8, scale: u8) -> Result<Str
         for _ in 0..frac / DIG_PER_DEC {
             let v = group(DIG_PER_DEC)?;
             nonzero |= v != 0;
-            let _ = write!(out, "{v:09}");
+            weir_json::write_u32(&mut out, v, DIG_PER_DEC);
         }
         let tail = frac % DIG_PER_DEC;
         if tail > 0 {
             let v = group(tail)?;
             nonzero |= v != 0;
-            let _ = write!(out, "{v:0tail$}");
+            weir_json::write_u32(&mut out, v, tail);
         }
     }
     if negative && !nonzero {

@@ -10,7 +10,7 @@
 
 use weir_debezium::envelope::Op;
 use weir_debezium::source::{Lookahead, SnapshotMarker, SnapshotSources};
-use weir_sdk::{ConnectorError, SourceRecord};
+use weir_sdk::{ConnectorError, SourceRecord, Value};
 
 use crate::cell::Cell;
 use crate::events::{Emitter, Position};
@@ -146,9 +146,9 @@ impl Snapshot {
     pub fn position(&self, marker: SnapshotMarker) -> Position {
         Position {
             ts_us: self.ts_us,
-            file: self.point.file.clone(),
+            file: Value::String(self.point.file.clone()),
             pos: self.point.pos,
-            gtid: None,
+            gtid: Value::Null,
             snapshot: marker,
             ..Position::default()
         }
@@ -166,9 +166,7 @@ impl Snapshot {
         // Taken out for the call, so that building a source (rarely) can read `self`.
         let mut sources = std::mem::take(&mut self.sources);
         let table = &self.tables[index];
-        let source = sources.get(index, marker, || {
-            emitter.source_value(&table.id.database, Some(&table.id.table), &self.position(marker))
-        });
+        let source = sources.get(index, marker, || emitter.table_source(table, &self.position(marker)));
         self.sources = sources;
         let key = table.key(row, modes, true)?;
         let after = table.row(row, modes, true)?;

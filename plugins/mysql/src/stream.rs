@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use weir_debezium::envelope::Op;
 use weir_debezium::source::SnapshotMarker;
 use weir_debezium::transaction::Tracker;
-use weir_sdk::{ConnectorError, SourceRecord};
+use weir_sdk::{ConnectorError, SourceRecord, Value};
 
 use crate::binlog::{ChecksumAlg, Decoder, Event, RowsEvent, RowsKind};
 use crate::catalog::{Catalog, Change, TableId};
@@ -247,8 +247,8 @@ impl Stream {
         let at = |s: &Self, row: u32| Position {
             ts_us: i64::from(header.timestamp) * 1_000_000,
             server_id: header.server_id,
-            gtid: s.gtid.clone(),
-            file: s.file.clone(),
+            gtid: s.gtid.clone().map_or(Value::Null, Value::String),
+            file: Value::String(s.file.clone()),
             pos: s.event_pos,
             row,
             thread: s.thread,
@@ -476,8 +476,9 @@ impl Stream {
         let mut at = Position {
             ts_us: i64::from(header.timestamp) * 1_000_000,
             server_id: header.server_id,
-            gtid: self.gtid.clone(),
-            file: self.file.clone(),
+            // Shared: every row of the event carries them.
+            gtid: self.gtid.clone().map_or(Value::Null, Value::shared),
+            file: Value::shared(self.file.clone()),
             pos: self.event_pos,
             row: 0,
             thread: self.thread,

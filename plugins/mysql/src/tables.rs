@@ -29,6 +29,10 @@ pub struct Captured {
     pub key_schema: Option<Arc<Schema>>,
     /// The envelope schema.
     pub envelope: Arc<Schema>,
+    /// `source.db`, shared by every event of the table.
+    pub db: Value,
+    /// `source.table`, shared by every event of the table.
+    pub table: Value,
 }
 
 impl Captured {
@@ -73,6 +77,8 @@ impl Captured {
             key_cols,
             key_schema,
             envelope,
+            db: Value::shared(def.id.database.clone()),
+            table: Value::shared(def.id.table.clone()),
         }
     }
 

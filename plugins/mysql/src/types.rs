@@ -13,7 +13,7 @@
 //! the snapshot's.
 
 use weir_debezium::binary::BinaryMode;
-use weir_debezium::decimal::{Decimal, DecimalMode, Rounding};
+use weir_debezium::decimal::{self, Decimal, DecimalMode, Rounding};
 use weir_debezium::temporal::{self, TimePrecision, days_from_civil};
 use weir_sdk::{Schema, SchemaType, Value};
 
@@ -166,9 +166,8 @@ pub fn text_cell(col: &ColumnDef, text: &[u8]) -> Result<Cell, TypeError> {
         ColumnType::Float => Cell::Float(utf8()?.parse().map_err(|_| err("not a float"))?),
         ColumnType::Double => Cell::Double(utf8()?.parse().map_err(|_| err("not a double"))?),
         ColumnType::Decimal => {
-            let s = utf8()?;
-            Decimal::parse(s).map_err(|_| err("not a decimal"))?;
-            Cell::Decimal(s.to_string())
+            // Checked where it converts, once.
+            Cell::Decimal(utf8()?.to_string())
         }
         ColumnType::Bit => Cell::Bit(text.to_vec()),
         ColumnType::Year => Cell::Year(utf8()?.parse().map_err(|_| err("not a year"))?),
@@ -445,6 +444,11 @@ fn cell_value(
         (Kind::Float64, Cell::Float(f)) => Value::Float64(f64::from(*f)),
         (Kind::Float64, Cell::Double(d)) => Value::Float64(*d),
         (Kind::Decimal { scale, .. }, Cell::Decimal(text)) => {
+            if modes.decimal == DecimalMode::Precise
+                && let Some(bytes) = decimal::precise_bytes(text, *scale)
+            {
+                return Ok(Some(Value::Bytes(bytes)));
+            }
             let d = Decimal::parse(text).map_err(|e| error(col, e.to_string()))?;
             let d = d.with_scale(*scale, Rounding::HalfUp).ok_or_else(|| error(col, "decimal out of range"))?;
             modes.decimal.value(&d)
@@ -943,7 +947,13 @@ pub fn default_value(col: &ColumnDef, modes: &Modes) -> Option<Value> {
         }
         Kind::Float64 => Value::Float64(if boolean { boolean_text.parse().ok()? } else { text.parse().ok()? }),
         Kind::Decimal { scale, .. } => {
-            let d = Decimal::parse(if boolean { boolean_text } else { text }).ok()?;
+            let text = if boolean { boolean_text } else { text };
+            if modes.decimal == DecimalMode::Precise
+                && let Some(bytes) = decimal::precise_bytes(text, *scale)
+            {
+                return Some(Value::Bytes(bytes));
+            }
+            let d = Decimal::parse(text).ok()?;
             modes.decimal.value(&d.with_scale(*scale, Rounding::HalfUp)?)
         }
         Kind::Bool if col.ty == ColumnType::Bit => {

@@ -125,9 +125,10 @@ impl Schema {
 }
 
 /// A typed value. Struct fields come in their schema's order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub enum Value {
     /// Null.
+    #[default]
     Null,
     /// Boolean.
     Boolean(bool),
