@@ -283,7 +283,7 @@ fn run(spec: &TaskSpec, status: &Mutex<Status>, control: &TaskControl) {
             return Some(format!("could not start the delivery thread: {e}"));
         }
         let failure = poll_loop(spec, status, control, &mut instance, task, &mut retry, &handoff, &delivered);
-        // Closing the channel tells delivery to flush what is outstanding, as Kafka Connect does on stop.
+        // Closing the hand-off tells delivery to flush what is outstanding, as Kafka Connect does on stop.
         handoff.close();
         failure
     });

@@ -167,7 +167,7 @@ pub struct JsonSchema {
     /// Struct name, for error messages.
     name: Option<String>,
     /// Each struct field's key as written: `{"name":` for the first, `,"name":` after.
-    field_keys: Vec<FieldKey>,
+    field_keys: Vec<String>,
     fields: Vec<JsonSchema>,
     /// Array element or map value schema.
     values: Option<Box<JsonSchema>>,
@@ -176,47 +176,6 @@ pub struct JsonSchema {
     /// The longest output written with this schema so far: output buffers
     /// start that large instead of growing through several copies.
     size_hint: SizeHint,
-}
-
-/// A struct field's key, kept padded to whole 16-byte blocks. Keys are
-/// written for every field of every record, and in wasm a copy of a
-/// length only known at run time is a call out of the sandbox
-/// (`memory.copy`); a fixed 16-byte copy is two vector instructions. So
-/// whole blocks are copied and the padding cut off after.
-#[derive(Debug, Clone, PartialEq)]
-struct FieldKey {
-    /// The key, then spaces up to a multiple of 16 bytes.
-    padded: String,
-    /// The key's length.
-    len: usize,
-}
-
-const BLOCK: usize = 16;
-
-impl FieldKey {
-    fn new(key: String) -> Self {
-        let len = key.len();
-        let mut padded = key;
-        // A block boundary may not fall inside a character: other keys are copied whole.
-        if padded.is_ascii() {
-            padded.extend(std::iter::repeat_n(' ', len.next_multiple_of(BLOCK).max(BLOCK) - len));
-        }
-        Self { padded, len }
-    }
-
-    fn write(&self, out: &mut String) {
-        if self.padded.len() == self.len {
-            out.push_str(&self.padded);
-            return;
-        }
-        let end = out.len() + self.len;
-        let mut at = 0;
-        while at < self.len {
-            out.push_str(&self.padded[at..at + BLOCK]);
-            at += BLOCK;
-        }
-        out.truncate(end);
-    }
 }
 
 /// A byte count shared by every thread writing with one schema; a hint,
@@ -344,7 +303,7 @@ impl JsonSchema {
                 key.push(if i == 0 { '{' } else { ',' });
                 write_string(&mut key, name);
                 key.push(':');
-                FieldKey::new(key)
+                key
             })
             .collect();
         Self {
@@ -480,7 +439,7 @@ fn write_value<V: ConnectValue>(
                 return Ok(());
             }
             for ((key, field_schema), field) in schema.field_keys.iter().zip(&schema.fields).zip(fields) {
-                key.write(out);
+                out.push_str(key);
                 write_payload(out, Some(field_schema), field, numeric_decimals)?;
             }
             out.push('}');
@@ -608,23 +567,6 @@ mod tests {
 
     fn text(bytes: Option<Vec<u8>>) -> String {
         String::from_utf8(bytes.expect("not null")).expect("utf-8")
-    }
-
-    #[test]
-    fn field_keys_of_every_length_are_written_whole() {
-        for name in [
-            "a",
-            "fourteen_chars",
-            "fifteen_chars__",
-            "a_name_of_thirty_two_characters_",
-            "größe",
-            "ключ_длиннее_шестнадцати",
-        ] {
-            let key = FieldKey::new(format!(",\"{name}\":"));
-            let mut out = String::from("{");
-            key.write(&mut out);
-            assert_eq!(out, format!("{{,\"{name}\":"));
-        }
     }
 
     #[test]

@@ -244,17 +244,6 @@ impl Stream {
         }
         self.restart.server_id = u64::from(header.server_id);
         self.restart.ts_sec = Some(i64::from(header.timestamp));
-        let at = |s: &Self, row: u32| Position {
-            ts_us: i64::from(header.timestamp) * 1_000_000,
-            server_id: header.server_id,
-            gtid: s.gtid.clone().map_or(Value::Null, Value::String),
-            file: Value::String(s.file.clone()),
-            pos: s.event_pos,
-            row,
-            thread: s.thread,
-            query: s.query.clone(),
-            snapshot: SnapshotMarker::False,
-        };
         let mut completes = true;
         match event {
             Event::MariadbGtid(ref g) => {
@@ -265,7 +254,7 @@ impl Stream {
                 }
                 self.gtid = Some(text);
                 if !g.standalone() {
-                    self.begin(&at(self, 0), ctx, out);
+                    self.begin(&self.position(&header), ctx, out);
                 }
             }
             Event::Gtid(ref g) => {
@@ -283,7 +272,7 @@ impl Stream {
                 if statement.eq_ignore_ascii_case("BEGIN") {
                     self.thread = Some(thread_id);
                     if !self.in_tx {
-                        self.begin(&at(self, 0), ctx, out);
+                        self.begin(&self.position(&header), ctx, out);
                     }
                 } else if statement.eq_ignore_ascii_case("COMMIT") || statement.eq_ignore_ascii_case("ROLLBACK") {
                     self.commit(ctx, out);
@@ -291,7 +280,7 @@ impl Stream {
                 } else if is_ignorable(statement) {
                 } else {
                     self.thread = Some(thread_id);
-                    self.ddl(database, statement, &at(self, 0), ctx, out)?;
+                    self.ddl(database, statement, &self.position(&header), ctx, out)?;
                     if !self.in_tx {
                         // DDL commits on its own (with a standalone GTID).
                         self.restart.gtids = self.current_gtids.clone();
@@ -451,6 +440,22 @@ impl Stream {
         Ok(())
     }
 
+    /// The `source` position of the current event's first row; the
+    /// strings are shared, as every row of the event carries them.
+    fn position(&self, header: &crate::binlog::EventHeader) -> Position {
+        Position {
+            ts_us: i64::from(header.timestamp) * 1_000_000,
+            server_id: header.server_id,
+            gtid: self.gtid.clone().map_or(Value::Null, Value::shared),
+            file: Value::shared(self.file.clone()),
+            pos: self.event_pos,
+            row: 0,
+            thread: self.thread,
+            query: self.query.clone(),
+            snapshot: SnapshotMarker::False,
+        }
+    }
+
     fn rows(
         &mut self,
         rows: &RowsEvent,
@@ -473,18 +478,7 @@ impl Stream {
         // What differs between the rows of one event is the row number:
         // the position and offset are built once per event.
         let offsets = self.offset(self.events_done, 0).row_offsets();
-        let mut at = Position {
-            ts_us: i64::from(header.timestamp) * 1_000_000,
-            server_id: header.server_id,
-            // Shared: every row of the event carries them.
-            gtid: self.gtid.clone().map_or(Value::Null, Value::shared),
-            file: Value::shared(self.file.clone()),
-            pos: self.event_pos,
-            row: 0,
-            thread: self.thread,
-            query: self.query.clone(),
-            snapshot: SnapshotMarker::False,
-        };
+        let mut at = self.position(header);
         for (i, row) in rows.rows.iter().enumerate().skip(usize::try_from(self.start_row).unwrap_or(usize::MAX)) {
             let i = i as u64;
             let rows_done = if i + 1 < n { i + 1 } else { n };

@@ -196,6 +196,7 @@ impl MyTask {
     /// resumes by GTID, whether anything after the offset's GTIDs was
     /// purged, as Debezium decides; else whether its binlog file is there.
     fn offset_available(&mut self, o: &Offset) -> Result<bool, MyError> {
+        // Connected first, then borrowed apart from `self.config`, which the decision reads too.
         self.query()?;
         let Some(conn) = self.query.as_mut() else { return Err(MyError::Closed) };
         match GtidResume::of(conn, &self.config, o)? {
