@@ -418,3 +418,142 @@ fn heartbeats_and_offsets_altered_through_rest() {
     let ids: Vec<Value> = w.payloads("hb.db.c").iter().map(|p| p["after"].clone()).collect();
     assert_eq!(ids[3..], [json!("{\"_id\": 2}"), json!("{\"_id\": 3}")], "{ids:?}");
 }
+
+#[test]
+fn snapshot_hand_off_reads_each_change_once_under_writes() {
+    // The big collection is read first (database then collection order),
+    // in small batches, so the writes to `late` land while the snapshot is
+    // still on `big`: after the snapshot's cluster time, before `late` is
+    // read. Read at that cluster time, `late` shows them only as changes.
+    let big: Vec<bson::Document> = (0..20_000).map(|i| doc! {"_id": i}).collect();
+    let late: Vec<bson::Document> = (0..50).map(|i| doc! {"_id": i, "v": "old"}).collect();
+    let s = std::sync::Arc::new(server(
+        vec![CollectionSeed::new("db", "a_big").documents(big), CollectionSeed::new("db", "b_late").documents(late)],
+        100_000,
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(dir.path());
+    w.create("h", config(&s, "ho", json!({"max.batch.size": "100", "snapshot.fetch.size": "100"})));
+    w.wait_records("h", "ho.db.a_big", 1);
+    for i in 100..150 {
+        s.insert("db", "b_late", vec![doc! {"_id": i, "v": "new"}]).unwrap();
+    }
+    run(&s, "db", doc! {"update": "b_late", "updates": [{"q": {"_id": 0}, "u": {"$set": {"v": "changed"}}}]});
+    run(&s, "db", doc! {"delete": "b_late", "deletes": [{"q": {"_id": 1}, "limit": 1}]});
+    assert_eq!(
+        w.topic_len("ho.db.b_late"),
+        0,
+        "precondition: the writes must happen before `b_late` is snapshotted (raise a_big's size if this fails)"
+    );
+    w.wait_records("h", "ho.db.b_late", 50 + 50 + 1 + 2);
+    std::thread::sleep(Duration::from_secs(1));
+    let events = w.payloads("ho.db.b_late");
+    let ids = |op: &str| -> Vec<i64> {
+        let id = |p: &Value| {
+            let after: Value = serde_json::from_str(p["after"].as_str().expect("an after document")).unwrap();
+            after["_id"].as_i64().expect("an integer _id")
+        };
+        let mut ids: Vec<i64> = events.iter().filter(|p| p["op"] == op).map(id).collect();
+        // The server's natural order is unspecified; compare sorted.
+        ids.sort_unstable();
+        ids
+    };
+    assert_eq!(ids("r"), (0..50).collect::<Vec<_>>(), "the snapshot is the collection before the writes");
+    for p in events.iter().filter(|p| p["op"] == "r") {
+        assert!(p["after"].as_str().unwrap().contains("\"old\""), "read at the snapshot's time: {p}");
+    }
+    assert_eq!(ids("c"), (100..150).collect::<Vec<_>>(), "each insert once, as a change");
+    assert_eq!(ids("u"), vec![0], "the update once, as a change");
+    assert_eq!(events.iter().filter(|p| p["op"] == "d").count(), 1, "the delete once, as a change");
+    assert_eq!(events.len(), 50 + 50 + 1 + 1, "nothing else: {events:?}");
+    assert_eq!(w.topic_len("ho.db.a_big"), 20_000);
+}
+
+#[test]
+fn transaction_metadata_marks_each_transaction() {
+    let s = server(
+        vec![
+            CollectionSeed::new("db", "a").documents([doc! {"_id": 1}]),
+            CollectionSeed::new("db", "b").documents([doc! {"_id": 1}]),
+        ],
+        10_000,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(dir.path());
+    w.create("t", config(&s, "tx", json!({"provide.transaction.metadata": "true"})));
+    w.wait_records("t", "tx.db.b", 1);
+    s.transaction(vec![
+        ("db", doc! {"insert": "a", "documents": [{"_id": 10}]}),
+        ("db", doc! {"insert": "a", "documents": [{"_id": 11}]}),
+        ("db", doc! {"update": "b", "updates": [{"q": {"_id": 1}, "u": {"$set": {"x": 1}}}]}),
+    ])
+    .unwrap();
+    // The END comes once the stream is past the transaction, without
+    // waiting for another event.
+    w.wait_records("t", "tx.transaction", 2);
+    s.insert("db", "a", vec![doc! {"_id": 12}]).unwrap();
+    s.transaction(vec![("db", doc! {"insert": "b", "documents": [{"_id": 2}]})]).unwrap();
+    w.wait_records("t", "tx.transaction", 4);
+
+    let marks = w.events("tx.transaction");
+    let value = |i: usize| marks[i].1.clone().expect("a value")["payload"].clone();
+    let id1 = value(0)["id"].as_str().unwrap().to_string();
+    let id2 = value(2)["id"].as_str().unwrap().to_string();
+    // `<lsid as strict extended JSON, compact>:<txnNumber>`, as Debezium's.
+    let shape = regex::Regex::new(
+        r#"^\{"id": \{"\$binary": "[A-Za-z0-9+/]{22}==","\$type": "04"\},"uid": \{"\$binary": "[A-Za-z0-9+/]{43}=","\$type": "00"\}\}:1$"#,
+    )
+    .unwrap();
+    assert!(shape.is_match(&id1), "{id1}");
+    assert_ne!(id1, id2, "each session its own transaction");
+    assert_eq!(marks[0].0.clone().unwrap()["payload"], json!({"id": id1}));
+    let a = w.payloads("tx.db.a");
+    let ts_ms = a[1]["source"]["ts_ms"].clone();
+    assert_eq!(
+        value(0),
+        json!({"status": "BEGIN", "id": id1, "event_count": null, "data_collections": null, "ts_ms": ts_ms})
+    );
+    assert_eq!(
+        value(1),
+        json!({"status": "END", "id": id1, "event_count": 3, "ts_ms": ts_ms,
+               "data_collections": [{"data_collection": "db.a", "event_count": 2},
+                                    {"data_collection": "db.b", "event_count": 1}]})
+    );
+    assert_eq!(value(2)["status"], "BEGIN");
+    assert_eq!(value(3)["event_count"], 1);
+    assert_eq!(value(3)["data_collections"], json!([{"data_collection": "db.b", "event_count": 1}]));
+
+    let b = w.payloads("tx.db.b");
+    let blocks: Vec<Value> = a.iter().chain(&b).map(|p| p["transaction"].clone()).collect();
+    assert_eq!(
+        blocks,
+        [
+            Value::Null,
+            json!({"id": id1, "total_order": 1, "data_collection_order": 1}),
+            json!({"id": id1, "total_order": 2, "data_collection_order": 2}),
+            Value::Null,
+            Value::Null,
+            json!({"id": id1, "total_order": 3, "data_collection_order": 1}),
+            json!({"id": id2, "total_order": 1, "data_collection_order": 1}),
+        ]
+    );
+    let (lsid, number) = id1.rsplit_once(':').unwrap();
+    assert_eq!(a[1]["source"]["lsid"], lsid);
+    assert_eq!(a[1]["source"]["txnNumber"], number.parse::<i64>().unwrap());
+    assert_eq!(a[3]["source"]["lsid"], Value::Null);
+}
+
+#[test]
+fn scram_sha_256_passwords_are_saslprepped() {
+    // MongoDB stores SCRAM-SHA-256 credentials of the SASLprep'd password,
+    // so a user whose password is "IX" logs in as "Ⅸ" (U+2168) too.
+    let seed = CollectionSeed::new("db", "c").documents([doc! {"_id": 1}]);
+    let s = MongoServer::start(ServerConfig::default().user(User::new("prep", "IX")).collection(seed))
+        .expect("test server starts");
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(dir.path());
+    let mut c = config(&s, "sp", json!({}));
+    c["mongodb.connection.string"] = json!(s.uri_with_credentials("prep", "%E2%85%A8"));
+    w.create("p", c);
+    w.wait_records("p", "sp.db.c", 1);
+}

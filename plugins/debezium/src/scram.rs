@@ -63,6 +63,17 @@ fn pbkdf2<D: Digest + BlockSizeUser + Clone + FixedOutputReset>(
     out
 }
 
+/// The password as SCRAM hashes it: SASLprep'd (RFC 4013), as RFC 5802
+/// asks and as MongoDB (creating SCRAM-SHA-256 users) and PostgreSQL
+/// (storing verifiers) both do. A password SASLprep rejects is used as it
+/// is, which is what PostgreSQL does with one; MongoDB never stores one.
+fn prepared_password(password: &str) -> String {
+    match stringprep::saslprep(password) {
+        Ok(prepared) => prepared.into_owned(),
+        Err(_) => password.to_string(),
+    }
+}
+
 /// `=` and `,` in a SCRAM user name are escaped.
 fn sasl_name(user: &str) -> String {
     user.replace('=', "=3D").replace(',', "=2C")
@@ -80,7 +91,7 @@ impl Scram {
     pub fn with_nonce(mechanism: Mechanism, user: &str, password: &str, nonce: &str) -> Self {
         Self {
             mechanism,
-            password: password.to_string(),
+            password: prepared_password(password),
             nonce: nonce.to_string(),
             client_first_bare: format!("n={},r={nonce}", sasl_name(user)),
             server_signature: None,
@@ -186,5 +197,26 @@ mod tests {
         s.verify_server(b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=").expect("server signature");
         assert!(s.verify_server(b"v=AAAA").is_err());
         assert!(s.client_final(b"r=other,s=AAAA,i=1").is_err(), "a nonce that does not extend ours");
+    }
+
+    #[test]
+    fn passwords_are_saslprepped_before_hashing() {
+        // RFC 4013 section 3's examples: a soft hyphen maps to nothing, a
+        // no-break space to a space, and the Roman numeral nine (U+2168)
+        // normalises (NFKC) to "IX"; a control character is prohibited and
+        // the password is then used unchanged.
+        assert_eq!(prepared_password("I\u{00AD}X"), "IX");
+        assert_eq!(prepared_password("\u{2168}"), "IX");
+        assert_eq!(prepared_password("a\u{00A0}b"), "a b");
+        assert_eq!(prepared_password("user"), "user");
+        assert_eq!(prepared_password("a\u{0007}b"), "a\u{0007}b");
+        // So the exchange proves the same key for both spellings.
+        let proof = |password: &str| {
+            Scram::with_nonce(Mechanism::Sha256, "user", password, "n")
+                .client_final(b"r=nX,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")
+                .expect("final")
+        };
+        assert_eq!(proof("\u{2168}"), proof("IX"));
+        assert_ne!(proof("IX"), proof("I X"));
     }
 }

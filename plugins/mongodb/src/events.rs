@@ -1,6 +1,6 @@
 //! Building the records the connector emits: change events in the MongoDB
 //! envelope (`before`/`after` as JSON strings, `updateDescription`),
-//! tombstones and heartbeats.
+//! tombstones, transaction boundaries and heartbeats.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -99,6 +99,7 @@ pub struct Emitter {
     source: Arc<Schema>,
     update_description: Arc<Schema>,
     heartbeat: heartbeat::Schemas,
+    tx: transaction::Schemas,
     collections: HashMap<(String, String), Arc<Collection>>,
     /// The `source` names, shared by every event.
     names: SourceNames,
@@ -114,6 +115,7 @@ impl Emitter {
             source: source_schema(),
             update_description: Arc::new(update_description_schema()),
             heartbeat: heartbeat::Schemas::default(),
+            tx: transaction::Schemas::default(),
             collections: HashMap::new(),
         }
     }
@@ -218,6 +220,11 @@ impl Emitter {
         let coll = self.collection(db, collection);
         SourceRecord::new(&coll.topic, &self.partition, offset)
             .key(Some(coll.key.clone()), Value::Struct(vec![Value::String(id)]))
+    }
+
+    /// A transaction BEGIN or END record.
+    pub fn transaction(&self, key: Value, value: Value, offset: String) -> SourceRecord {
+        self.tx.record(&self.topics.transaction(), &self.partition, key, value, offset)
     }
 
     /// A heartbeat carrying `offset`.

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use weir_debezium::envelope::Op;
 use weir_debezium::source::SnapshotMarker;
+use weir_debezium::transaction::Tracker;
 use weir_sdk::SourceRecord;
 
 use crate::bson::{Bson, Doc};
@@ -49,6 +50,10 @@ pub struct Stream {
     /// `postBatchResumeToken` when idle.
     pub position: Offset,
     last_token: Option<Doc>,
+    /// The open transaction (`provide.transaction.metadata`).
+    tx: Tracker,
+    /// The open transaction's latest event time, ms.
+    tx_ts_ms: i64,
 }
 
 /// The `aggregate` command's database and target for a scope.
@@ -91,7 +96,16 @@ impl Stream {
             Start::After(t) | Start::PastInvalidate(t) => Some(t.clone()),
             _ => None,
         };
-        let mut s = Self { cursor, db, coll, pending: docs, position: Offset::default(), last_token };
+        let mut s = Self {
+            cursor,
+            db,
+            coll,
+            pending: docs,
+            position: Offset::default(),
+            last_token,
+            tx: Tracker::default(),
+            tx_ts_ms: 0,
+        };
         if let Some(t) = pbrt.filter(|_| s.pending.is_empty()) {
             s.position = Offset::token_only(&t);
         }
@@ -135,6 +149,11 @@ impl Stream {
             let (cursor, _, docs, pbrt) = cursor_batch(&reply)?;
             self.cursor = cursor;
             self.pending = docs;
+            if self.pending.is_empty() {
+                // Caught up: the stream is past the open transaction's last
+                // event, so it is over (Debezium waits for the next event).
+                self.end_transaction(self.tx_ts_ms, emitter, out);
+            }
             if self.pending.is_empty()
                 && let Some(t) = pbrt
             {
@@ -153,6 +172,9 @@ impl Stream {
 
     fn event(&mut self, event: &Doc, config: &MongoConfig, emitter: &mut Emitter, out: &mut Vec<SourceRecord>) {
         let Some(token) = event.doc("_id") else { return };
+        // Transaction records carry the position before this event, so a
+        // restart after them still reads the event.
+        let before = config.common.transaction_metadata.then(|| self.position.to_json());
         self.last_token = Some(token.clone());
         let (sec, ord) = match event.get("clusterTime") {
             Some(Bson::Timestamp { t, i }) => (i64::from(*t), i64::from(*i)),
@@ -221,10 +243,53 @@ impl Stream {
             txn,
             wall_time,
         };
+        let tx_block = match before {
+            Some(before) => {
+                let id = at.txn.as_ref().map(|(lsid, n)| format!("{lsid}:{n}"));
+                self.mark_transaction(id, ts_us / 1000, &before, emitter, out);
+                self.tx.event(&format!("{db}.{coll}"))
+            }
+            None => None,
+        };
         let offset = self.position.to_json();
-        out.push(emitter.change(op, id.clone(), change, &at, None, offset.clone()));
+        out.push(emitter.change(op, id.clone(), change, &at, tx_block, offset.clone()));
         if op == Op::Delete && config.common.tombstones_on_delete {
             out.push(emitter.tombstone(db, coll, id, offset));
+        }
+    }
+
+    /// Debezium's transaction boundaries for an event in transaction `id`
+    /// (`TransactionMonitor.dataEvent`): another id, or none, ends the open
+    /// transaction; a new id begins one.
+    fn mark_transaction(
+        &mut self,
+        id: Option<String>,
+        ts_ms: i64,
+        offset: &str,
+        emitter: &Emitter,
+        out: &mut Vec<SourceRecord>,
+    ) {
+        if self.tx.id().is_some()
+            && self.tx.id() != id.as_deref()
+            && let Some((key, value)) = self.tx.end_value(ts_ms)
+        {
+            out.push(emitter.transaction(key, value, offset.to_string()));
+        }
+        if let Some(id) = id {
+            if self.tx.id().is_none() {
+                self.tx.begin(id);
+                if let Some((key, value)) = self.tx.begin_value(ts_ms) {
+                    out.push(emitter.transaction(key, value, offset.to_string()));
+                }
+            }
+            self.tx_ts_ms = ts_ms;
+        }
+    }
+
+    /// Ends the open transaction, if any, at the current position.
+    fn end_transaction(&mut self, ts_ms: i64, emitter: &Emitter, out: &mut Vec<SourceRecord>) {
+        if let Some((key, value)) = self.tx.end_value(ts_ms) {
+            out.push(emitter.transaction(key, value, self.position.to_json()));
         }
     }
 

@@ -120,15 +120,9 @@ impl MongoTask {
     fn start_snapshot(&mut self) -> Result<Phase, MongoError> {
         let config = self.config.clone();
         let conn = self.conn()?;
-        // The position first: every change after it is streamed later.
-        let mut probe = Stream::open(conn, &config, Start::Now, 0)?;
-        let start = probe.resume_token().ok_or_else(|| {
-            MongoError::Protocol("the change stream reported no postBatchResumeToken (MongoDB 4.0.7+ needed)".into())
-        })?;
-        probe.close(conn);
         let collections = captured_collections(conn, &config)?;
         log(&format!("Snapshot of {} collection(s) starting", collections.len()));
-        Ok(Phase::Snapshot(Box::new(Snapshot::new(start, collections))))
+        Ok(Phase::Snapshot(Box::new(Snapshot::begin(conn, &config, collections)?)))
     }
 
     fn step(&mut self, deadline: Instant, out: &mut Vec<SourceRecord>) -> Result<(), MongoError> {

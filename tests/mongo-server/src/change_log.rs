@@ -62,6 +62,8 @@ pub struct Entry {
     /// Whether the collection had `changeStreamPreAndPostImages` enabled at
     /// the time; only then are the images available to streams.
     pub images: bool,
+    /// The transaction's `lsid` and `txnNumber`, for a committed transaction's change.
+    pub txn: Option<(Document, i64)>,
 }
 
 /// The bounded log.
@@ -114,6 +116,7 @@ mod tests {
             coll: "c".into(),
             change: Change::Drop,
             images: false,
+            txn: None,
         }
     }
 

@@ -314,6 +314,10 @@ impl ChangeStream {
                 event.insert("ns", ns);
             }
         }
+        if let Some((lsid, number)) = &entry.txn {
+            event.insert("lsid", lsid.clone());
+            event.insert("txnNumber", *number);
+        }
         for stage in &self.stages {
             match stage {
                 Stage::Match(filter) => {

@@ -10,6 +10,7 @@ mod crud;
 mod cursors;
 mod find;
 mod handshake;
+mod transactions;
 
 use bson::{Binary, Bson, Document, doc, spec::BinarySubtype};
 
@@ -17,6 +18,8 @@ use crate::error::CommandError;
 use crate::fail_point::{Action, FailPoint};
 use crate::server::Shared;
 use crate::session::Session;
+use crate::store::State;
+use crate::transaction::{self, TxnKey};
 use crate::wire::OpQuery;
 
 /// What the connection does after a command.
@@ -34,6 +37,40 @@ pub(crate) struct Ctx<'a> {
     pub session: &'a mut Session,
     /// The command's `$db`.
     pub db: String,
+    /// The transaction the command runs in, if any.
+    pub txn: Option<TxnKey>,
+}
+
+/// The state locked by a command that may write: its writes go to the
+/// command's transaction, if it has one, until the lock is released.
+pub(crate) struct WriteGuard<'a>(std::sync::MutexGuard<'a, State>);
+
+impl std::ops::Deref for WriteGuard<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for WriteGuard<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.0
+    }
+}
+
+impl Drop for WriteGuard<'_> {
+    fn drop(&mut self) {
+        self.0.writing_in = None;
+    }
+}
+
+impl<'a> Ctx<'a> {
+    /// Locks the state for a command's writes.
+    pub fn write_lock(&self) -> WriteGuard<'a> {
+        let mut state = self.shared.lock();
+        state.writing_in = self.txn.clone();
+        WriteGuard(state)
+    }
 }
 
 type Handler = fn(&mut Ctx<'_>, &Document) -> Result<Document, CommandError>;
@@ -77,6 +114,8 @@ fn handler(name: &str) -> Option<Handler> {
         "killCursors" => cursors::kill_cursors,
         "aggregate" => aggregate::aggregate,
         "configureFailPoint" => configure_fail_point,
+        "commitTransaction" => transactions::commit,
+        "abortTransaction" => transactions::abort,
         _ => return None,
     })
 }
@@ -89,7 +128,7 @@ pub(crate) fn run(shared: &Shared, session: &mut Session, command: Document) -> 
     }
     let result = match command.get_str("$db") {
         Ok(db) => {
-            let mut ctx = Ctx { shared, session, db: db.to_owned() };
+            let mut ctx = Ctx { shared, session, db: db.to_owned(), txn: None };
             match fail_point(shared, &name) {
                 Some(Action::CloseConnection) => return Outcome::Close,
                 Some(Action::Fail(error)) => Err(error),
@@ -112,9 +151,9 @@ fn dispatch(ctx: &mut Ctx<'_>, name: &str, command: &Document) -> Result<Documen
     if ctx.shared.auth_required() && !ctx.session.authenticated() && !WITHOUT_AUTH.contains(&name) {
         return Err(CommandError::unauthorized(format!("Command {name} requires authentication")));
     }
-    // Multi-document transactions are optional in the issue and not built.
-    if command.contains_key("startTransaction") || command.get("autocommit").is_some() {
-        return Err(CommandError::new(20, "IllegalOperation", "this test server does not support transactions"));
+    if let Some(args) = transaction::args(name, command, ctx.session.owner().as_deref())? {
+        ctx.shared.lock().transactions.enter(&args)?;
+        ctx.txn = Some(args.key);
     }
     handler(ctx, command)
 }
@@ -206,7 +245,7 @@ pub(crate) fn run_legacy(shared: &Shared, session: &mut Session, query: OpQuery)
     };
     let name = command.keys().next().cloned().unwrap_or_default();
     let result = if matches!(name.as_str(), "hello" | "isMaster" | "ismaster") {
-        let mut ctx = Ctx { shared, session, db };
+        let mut ctx = Ctx { shared, session, db, txn: None };
         handshake::hello(&mut ctx, &command)
     } else {
         Err(CommandError::new(

@@ -4,7 +4,8 @@
 //! It answers what a change-data-capture connector and a driver's handshake
 //! need, as MongoDB documents it: OP_MSG (and the legacy OP_QUERY `hello`),
 //! SCRAM-SHA-1/256, `listDatabases`/`listCollections`, `find`/`getMore`/
-//! `killCursors`, `insert`/`update`/`delete`, and change streams at
+//! `killCursors`, `insert`/`update`/`delete`, multi-document transactions,
+//! point-in-time (`readConcern: snapshot`) reads, and change streams at
 //! collection, database and deployment scope with resume tokens, pre- and
 //! post-images and `ChangeStreamHistoryLost`. It is checked with pymongo
 //! (`tests/`), and anything pymongo rejects is a bug here.
@@ -45,6 +46,7 @@ mod scram;
 mod server;
 mod session;
 mod store;
+mod transaction;
 mod update;
 pub mod wire;
 

@@ -263,6 +263,34 @@ impl ServerHandle {
         }
     }
 
+    /// Runs write commands (`(db, command)`) as one multi-document
+    /// transaction in a fresh session, then commits it: change streams see
+    /// them together, at one cluster time, with the session's `lsid`.
+    pub fn transaction(&self, commands: Vec<(&str, Document)>) -> Result<(), CommandError> {
+        let mut id = [0u8; 16];
+        getrandom::fill(&mut id).map_err(|e| CommandError::new(1, "InternalError", e.to_string()))?;
+        let lsid = bson::doc! { "id": bson::Binary { subtype: bson::spec::BinarySubtype::Uuid, bytes: id.to_vec() } };
+        let inside = |mut command: Document, start: bool| {
+            command.insert("lsid", lsid.clone());
+            command.insert("txnNumber", 1_i64);
+            command.insert("autocommit", false);
+            if start {
+                command.insert("startTransaction", true);
+            }
+            command
+        };
+        for (i, (db, command)) in commands.into_iter().enumerate() {
+            let reply = self.run_command(db, inside(command, i == 0))?;
+            if let Ok(errors) = reply.get_array("writeErrors")
+                && !errors.is_empty()
+            {
+                self.run_command("admin", inside(bson::doc! { "abortTransaction": 1 }, false))?;
+                return Err(CommandError::new(8, "WriteError", format!("write error in a transaction: {errors:?}")));
+            }
+        }
+        self.run_command("admin", inside(bson::doc! { "commitTransaction": 1 }, false)).map(|_| ())
+    }
+
     /// Stops accepting, closes every connection and wakes awaiting getMores.
     pub fn stop(mut self) {
         self.shutdown();

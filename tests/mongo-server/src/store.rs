@@ -13,6 +13,7 @@ use crate::error::CommandError;
 use crate::fail_point::FailPoint;
 use crate::query::values_equal;
 use crate::resume_token::Position;
+use crate::transaction::{Pending, Transactions, TxnKey, undo};
 use crate::update::UpdateDescription;
 
 /// One collection: documents in insertion order (the natural order `find`
@@ -62,6 +63,11 @@ pub struct State {
     pub cursors: Cursors,
     /// The active `failCommand` fail point, if any.
     pub fail_point: Option<FailPoint>,
+    /// Open multi-document transactions.
+    pub transactions: Transactions,
+    /// The transaction the command holding the lock writes in, if any: its
+    /// changes wait in [`State::transactions`] instead of the change log.
+    pub(crate) writing_in: Option<TxnKey>,
     clock: Timestamp,
 }
 
@@ -94,6 +100,8 @@ impl State {
             log: ChangeLog::new(log_capacity),
             cursors: Cursors::default(),
             fail_point: None,
+            transactions: Transactions::default(),
+            writing_in: None,
             clock: Timestamp { time: unix_seconds(), increment: 1 },
         }
     }
@@ -116,10 +124,97 @@ impl State {
     }
 
     fn record(&mut self, db: &str, coll: &str, change: Change, images: bool) {
+        if let Some(key) = self.writing_in.clone() {
+            let pending = Pending { db: db.to_owned(), coll: coll.to_owned(), change, images };
+            self.transactions.add(&key, pending);
+            return;
+        }
         let position = Position::event(self.tick(), 0);
-        let entry =
-            Entry { position, wall_time: DateTime::now(), db: db.to_owned(), coll: coll.to_owned(), change, images };
+        let entry = Entry {
+            position,
+            wall_time: DateTime::now(),
+            db: db.to_owned(),
+            coll: coll.to_owned(),
+            change,
+            images,
+            txn: None,
+        };
         self.log.push(entry);
+    }
+
+    /// Commits a transaction: its changes enter the change log at one new
+    /// cluster time, in the order they were made, with its `lsid` and number.
+    pub fn commit(&mut self, key: &TxnKey) -> Result<(), CommandError> {
+        let open = self.transactions.end(key)?;
+        if open.pending.is_empty() {
+            // A read-only transaction writes no oplog entry.
+            return Ok(());
+        }
+        let at = self.tick();
+        let wall_time = DateTime::now();
+        for (seq, p) in (0u32..).zip(open.pending) {
+            self.log.push(Entry {
+                position: Position::event(at, seq),
+                wall_time,
+                db: p.db,
+                coll: p.coll,
+                change: p.change,
+                images: p.images,
+                txn: Some((open.lsid.clone(), key.1)),
+            });
+        }
+        Ok(())
+    }
+
+    /// Aborts a transaction, undoing its changes newest first.
+    pub fn abort(&mut self, key: &TxnKey) -> Result<(), CommandError> {
+        let open = self.transactions.end(key)?;
+        for p in open.pending.iter().rev() {
+            if let Some(c) = self.databases.get_mut(&p.db).and_then(|c| c.get_mut(&p.coll)) {
+                undo(&mut c.docs, &p.change);
+            }
+        }
+        Ok(())
+    }
+
+    /// The documents of `db.coll` as they were at cluster time `at` (a
+    /// `readConcern: {level: "snapshot", atClusterTime}` read): today's,
+    /// with uncommitted and later changes undone, newest first. Like
+    /// MongoDB, it fails with `SnapshotTooOld` once the history it needs is
+    /// gone from the change log.
+    pub fn documents_at(&self, db: &str, coll: &str, at: Timestamp) -> Result<Vec<Document>, CommandError> {
+        if at > self.clock {
+            return Err(CommandError::new(
+                72,
+                "InvalidOptions",
+                format!("atClusterTime {at} is greater than the current clusterTime {}", self.clock),
+            ));
+        }
+        let horizon = Position::after_all_at(at);
+        if !self.log.retains_everything_after(horizon) {
+            return Err(CommandError::new(
+                239,
+                "SnapshotTooOld",
+                format!("Read timestamp {at} is older than the oldest available timestamp."),
+            ));
+        }
+        let mut docs = self.collection(db, coll).map(|c| c.docs.clone()).unwrap_or_default();
+        let uncommitted: Vec<&Change> = self.transactions.pending_in(db, coll).collect();
+        for change in uncommitted.into_iter().rev() {
+            undo(&mut docs, change);
+        }
+        let later: Vec<&Entry> = self.log.after(horizon).filter(|e| e.db == db && e.coll == coll).collect();
+        for entry in later.into_iter().rev() {
+            if entry.change == Change::Drop {
+                return Err(CommandError::new(
+                    246,
+                    "SnapshotUnavailable",
+                    format!("Collection {db}.{coll} was dropped after the requested snapshot time {at}."),
+                ));
+            }
+            undo(&mut docs, &entry.change);
+        }
+        Ok(docs)
     }
 
     /// The collection, if it exists.

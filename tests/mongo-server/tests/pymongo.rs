@@ -140,3 +140,12 @@ fn pymongo_gets_history_lost_for_a_resume_point_past_the_retained_log() {
     let server = start(ServerConfig::default().change_log_capacity(5));
     run_script("history_lost.py", &server);
 }
+
+/// Transactions (commit, abort, with_transaction) with one cluster time and
+/// the session's lsid/txnNumber in change events; snapshot-session reads
+/// at a fixed cluster time.
+#[test]
+fn pymongo_runs_transactions_and_point_in_time_reads() {
+    let server = start(ServerConfig::default());
+    run_script("transactions.py", &server);
+}

@@ -31,7 +31,7 @@ pub(super) fn aggregate(ctx: &mut Ctx<'_>, command: &Document) -> Result<Documen
     let Bson::String(coll) = &target else {
         return Err(CommandError::bad_value("aggregate: 1 is only supported with $changeStream by this test server"));
     };
-    let mut docs = matching(ctx, coll, &Document::new())?;
+    let mut docs = matching(ctx, coll, &Document::new(), None)?;
     for stage in pipeline {
         docs = apply_stage(docs, stage)?;
     }

@@ -44,7 +44,7 @@ pub(super) fn insert(ctx: &mut Ctx<'_>, command: &Document) -> Result<Document, 
     let mut errors = Vec::new();
     let mut n = 0;
     {
-        let mut state = ctx.shared.lock();
+        let mut state = ctx.write_lock();
         for (index, doc) in documents.into_iter().enumerate() {
             match state.insert(&ctx.db, coll, doc.clone()) {
                 Ok(()) => n += 1,
@@ -70,7 +70,7 @@ pub(super) fn update(ctx: &mut Ctx<'_>, command: &Document) -> Result<Document, 
     let mut upserted = Vec::new();
     let (mut n, mut modified) = (0, 0);
     {
-        let mut state = ctx.shared.lock();
+        let mut state = ctx.write_lock();
         for (index, statement) in updates.into_iter().enumerate() {
             let result = (|| -> Result<(i32, i32, Option<Bson>), CommandError> {
                 let query = statement.get_document("q").map_err(|_| CommandError::failed_to_parse("update needs q"))?;
@@ -159,7 +159,7 @@ pub(super) fn delete(ctx: &mut Ctx<'_>, command: &Document) -> Result<Document, 
     let mut errors = Vec::new();
     let mut n = 0;
     {
-        let mut state = ctx.shared.lock();
+        let mut state = ctx.write_lock();
         for (index, statement) in deletes.into_iter().enumerate() {
             let result = (|| -> Result<i32, CommandError> {
                 let query = statement.get_document("q").map_err(|_| CommandError::failed_to_parse("delete needs q"))?;
