@@ -419,21 +419,18 @@ fn heartbeats_and_offsets_altered_through_rest() {
     assert_eq!(ids[3..], [json!("{\"_id\": 2}"), json!("{\"_id\": 3}")], "{ids:?}");
 }
 
-#[test]
-fn snapshot_hand_off_reads_each_change_once_under_writes() {
-    // The big collection is read first (database then collection order),
-    // in small batches, so the writes to `late` land while the snapshot is
-    // still on `big`: after the snapshot's cluster time, before `late` is
-    // read. Read at that cluster time, `late` shows them only as changes.
-    let big: Vec<bson::Document> = (0..20_000).map(|i| doc! {"_id": i}).collect();
-    let late: Vec<bson::Document> = (0..50).map(|i| doc! {"_id": i, "v": "old"}).collect();
-    let s = std::sync::Arc::new(server(
-        vec![CollectionSeed::new("db", "a_big").documents(big), CollectionSeed::new("db", "b_late").documents(late)],
-        100_000,
-    ));
-    let dir = tempfile::tempdir().unwrap();
-    let w = worker(dir.path());
-    w.create("h", config(&s, "ho", json!({"max.batch.size": "100", "snapshot.fetch.size": "100"})));
+/// Snapshots `a_big` (20,000 documents, read first: database then
+/// collection order, in batches of 100) and `b_late` (ids 0..50, `v: "old"`),
+/// writing to `b_late` while the snapshot is still on `a_big`: 50 inserts
+/// (ids 100..150), an update of id 0 and a delete of id 1. Returns the
+/// worker and `b_late`'s event payloads once they have all arrived.
+fn hand_off_under_writes(dir: &std::path::Path, config: ServerConfig) -> (Worker, Vec<Value>) {
+    let big = CollectionSeed::new("db", "a_big").documents((0..20_000).map(|i| doc! {"_id": i}));
+    let late = CollectionSeed::new("db", "b_late").documents((0..50).map(|i| doc! {"_id": i, "v": "old"}));
+    let config = config.user(User::new("weir", "secret")).collection(big).collection(late);
+    let s = MongoServer::start(config).expect("test server starts");
+    let w = worker(dir);
+    w.create("h", self::config(&s, "ho", json!({"max.batch.size": "100", "snapshot.fetch.size": "100"})));
     w.wait_records("h", "ho.db.a_big", 1);
     for i in 100..150 {
         s.insert("db", "b_late", vec![doc! {"_id": i, "v": "new"}]).unwrap();
@@ -445,28 +442,61 @@ fn snapshot_hand_off_reads_each_change_once_under_writes() {
         0,
         "precondition: the writes must happen before `b_late` is snapshotted (raise a_big's size if this fails)"
     );
-    w.wait_records("h", "ho.db.b_late", 50 + 50 + 1 + 2);
-    std::thread::sleep(Duration::from_secs(1));
+    // The update, the delete and its tombstone follow the reads and inserts.
+    w.wait_for("b_late's delete and tombstone", WAIT, |w| {
+        let (state, trace) = w.task0("h");
+        assert_ne!(state, "FAILED", "task failed: {trace}");
+        w.events("ho.db.b_late").last().is_some_and(|(_, value)| value.is_none())
+    });
+    assert_eq!(w.topic_len("ho.db.a_big"), 20_000);
     let events = w.payloads("ho.db.b_late");
-    let ids = |op: &str| -> Vec<i64> {
-        let id = |p: &Value| {
-            let after: Value = serde_json::from_str(p["after"].as_str().expect("an after document")).unwrap();
-            after["_id"].as_i64().expect("an integer _id")
-        };
-        let mut ids: Vec<i64> = events.iter().filter(|p| p["op"] == op).map(id).collect();
-        // The server's natural order is unspecified; compare sorted.
-        ids.sort_unstable();
-        ids
+    (w, events)
+}
+
+/// The `_id`s of the events with `op`, from `after`, sorted (the server's
+/// natural order is unspecified).
+fn after_ids(events: &[Value], op: &str) -> Vec<i64> {
+    let id = |p: &Value| {
+        let after: Value = serde_json::from_str(p["after"].as_str().expect("an after document")).unwrap();
+        after["_id"].as_i64().expect("an integer _id")
     };
-    assert_eq!(ids("r"), (0..50).collect::<Vec<_>>(), "the snapshot is the collection before the writes");
+    let mut ids: Vec<i64> = events.iter().filter(|p| p["op"] == op).map(id).collect();
+    ids.sort_unstable();
+    ids
+}
+
+#[test]
+fn snapshot_hand_off_reads_each_change_once_under_writes() {
+    // Read at the snapshot's cluster time, `b_late` shows the writes made
+    // after it only as changes.
+    let dir = tempfile::tempdir().unwrap();
+    let (w, events) = hand_off_under_writes(dir.path(), ServerConfig::default());
+    assert_eq!(after_ids(&events, "r"), (0..50).collect::<Vec<_>>(), "the collection before the writes");
     for p in events.iter().filter(|p| p["op"] == "r") {
         assert!(p["after"].as_str().unwrap().contains("\"old\""), "read at the snapshot's time: {p}");
     }
-    assert_eq!(ids("c"), (100..150).collect::<Vec<_>>(), "each insert once, as a change");
-    assert_eq!(ids("u"), vec![0], "the update once, as a change");
+    assert_eq!(after_ids(&events, "c"), (100..150).collect::<Vec<_>>(), "each insert once, as a change");
+    assert_eq!(after_ids(&events, "u"), vec![0], "the update once, as a change");
     assert_eq!(events.iter().filter(|p| p["op"] == "d").count(), 1, "the delete once, as a change");
     assert_eq!(events.len(), 50 + 50 + 1 + 1, "nothing else: {events:?}");
-    assert_eq!(w.topic_len("ho.db.a_big"), 20_000);
+    assert!(w.log().contains("Snapshot reads at cluster time"), "{}", w.log());
+}
+
+#[test]
+fn snapshot_past_the_servers_history_falls_back_and_loses_nothing() {
+    // The server keeps 10 changes of snapshot history: `b_late`'s read at
+    // the snapshot's time fails with SnapshotTooOld, so it is read as it
+    // is now; the writes then show up as reads and again as changes.
+    let dir = tempfile::tempdir().unwrap();
+    let (w, events) = hand_off_under_writes(dir.path(), ServerConfig::default().snapshot_history(10));
+    let mut expected: Vec<i64> = (0..50).filter(|&i| i != 1).chain(100..150).collect();
+    expected.sort_unstable();
+    assert_eq!(after_ids(&events, "r"), expected, "the collection after the writes");
+    assert_eq!(after_ids(&events, "c"), (100..150).collect::<Vec<_>>(), "every insert as a change too");
+    assert_eq!(after_ids(&events, "u"), vec![0]);
+    assert_eq!(events.iter().filter(|p| p["op"] == "d").count(), 1);
+    assert_eq!(w.task0("h").0, "RUNNING");
+    assert!(w.log().contains("no longer readable"), "the fallback is logged:\n{}", w.log());
 }
 
 #[test]

@@ -78,6 +78,10 @@ pub struct ServerConfig {
     /// How many change-log entries are retained; older resume points get
     /// `ChangeStreamHistoryLost`.
     pub change_log_capacity: usize,
+    /// How many changes a point-in-time read may look back across; reads
+    /// further back get `SnapshotTooOld` (MongoDB bounds this in time, with
+    /// `minSnapshotHistoryWindowInSeconds`).
+    pub snapshot_history: usize,
     /// Collections present at start.
     pub collections: Vec<CollectionSeed>,
     /// Print each command and each connection error to stderr.
@@ -91,6 +95,7 @@ impl Default for ServerConfig {
             replica_set: "rs0".to_owned(),
             users: Vec::new(),
             change_log_capacity: 10_000,
+            snapshot_history: usize::MAX,
             collections: Vec::new(),
             verbose: false,
         }
@@ -113,6 +118,12 @@ impl ServerConfig {
     /// Sets how many change-log entries are retained.
     pub fn change_log_capacity(mut self, entries: usize) -> Self {
         self.change_log_capacity = entries;
+        self
+    }
+
+    /// Sets how many changes a point-in-time read may look back across.
+    pub fn snapshot_history(mut self, changes: usize) -> Self {
+        self.snapshot_history = changes;
         self
     }
 

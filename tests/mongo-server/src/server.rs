@@ -116,6 +116,7 @@ impl MongoServer {
             })
             .collect();
         let mut state = State::new(config.change_log_capacity);
+        state.snapshot_history = config.snapshot_history;
         for seed in &config.collections {
             // Seeds are the test author's own data; a bad one is reported
             // through the first command that touches it, not at start.

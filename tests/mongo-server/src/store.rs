@@ -65,6 +65,8 @@ pub struct State {
     pub fail_point: Option<FailPoint>,
     /// Open multi-document transactions.
     pub transactions: Transactions,
+    /// How many changes a point-in-time read may look back across.
+    pub snapshot_history: usize,
     /// The transaction the command holding the lock writes in, if any: its
     /// changes wait in [`State::transactions`] instead of the change log.
     pub(crate) writing_in: Option<TxnKey>,
@@ -101,6 +103,7 @@ impl State {
             cursors: Cursors::default(),
             fail_point: None,
             transactions: Transactions::default(),
+            snapshot_history: usize::MAX,
             writing_in: None,
             clock: Timestamp { time: unix_seconds(), increment: 1 },
         }
@@ -181,7 +184,7 @@ impl State {
     /// `readConcern: {level: "snapshot", atClusterTime}` read): today's,
     /// with uncommitted and later changes undone, newest first. Like
     /// MongoDB, it fails with `SnapshotTooOld` once the history it needs is
-    /// gone from the change log.
+    /// gone from the change log or older than the snapshot history.
     pub fn documents_at(&self, db: &str, coll: &str, at: Timestamp) -> Result<Vec<Document>, CommandError> {
         if at > self.clock {
             return Err(CommandError::new(
@@ -191,7 +194,7 @@ impl State {
             ));
         }
         let horizon = Position::after_all_at(at);
-        if !self.log.retains_everything_after(horizon) {
+        if !self.log.retains_everything_after(horizon) || self.log.after(horizon).count() > self.snapshot_history {
             return Err(CommandError::new(
                 239,
                 "SnapshotTooOld",
