@@ -96,16 +96,13 @@ impl Stream {
             Start::After(t) | Start::PastInvalidate(t) => Some(t.clone()),
             _ => None,
         };
-        let mut s = Self {
-            cursor,
-            db,
-            coll,
-            pending: docs,
-            position: Offset::default(),
-            last_token,
-            tx: Tracker::default(),
-            tx_ts_ms: 0,
+        // Until an event or a postBatchResumeToken moves it, the stream
+        // stands where it resumed (an invalidate is no place to resume at).
+        let position = match &start {
+            Start::After(t) => Offset::token_only(t),
+            _ => Offset::default(),
         };
+        let mut s = Self { cursor, db, coll, pending: docs, position, last_token, tx: Tracker::default(), tx_ts_ms: 0 };
         if let Some(t) = pbrt.filter(|_| s.pending.is_empty()) {
             s.position = Offset::token_only(&t);
         }
