@@ -3,6 +3,8 @@
 
 use std::sync::{Arc, OnceLock};
 
+use bytes::Bytes;
+
 /// Kafka Connect's schema types (shared with the SDK through `weir-json`).
 pub use weir_json::connect::SchemaType;
 
@@ -173,16 +175,47 @@ pub struct OutputFormat {
 pub enum Part {
     /// Typed, for the transforms and converters.
     Typed(Data),
-    /// Already the bytes the converter would write.
-    Encoded(Vec<u8>),
+    /// Already the bytes the converter would write (a slice of the poll's buffer).
+    Encoded(Bytes),
+}
+
+/// UTF-8 text that may share its poll's buffer, so a record's offset needs
+/// no allocation of its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SharedText(Bytes);
+
+impl SharedText {
+    /// `bytes` when they are UTF-8.
+    pub fn new(bytes: Bytes) -> Result<Self, std::str::Utf8Error> {
+        std::str::from_utf8(&bytes)?;
+        Ok(Self(bytes))
+    }
+
+    /// The text as bytes (UTF-8).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for SharedText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Checked in `new`, so nothing is ever replaced.
+        f.write_str(&String::from_utf8_lossy(&self.0))
+    }
+}
+
+impl From<String> for SharedText {
+    fn from(s: String) -> Self {
+        Self(Bytes::from(s.into_bytes()))
+    }
 }
 
 /// One record as `poll` returned it: a [`SourceRecord`] whose key or value
 /// may already be encoded.
 #[derive(Debug, Clone)]
 pub struct PolledRecord {
-    /// Topic.
-    pub topic: String,
+    /// Topic (shared by the poll's records that name it).
+    pub topic: Arc<str>,
     /// Kafka partition chosen by the connector.
     pub kafka_partition: Option<i32>,
     /// Key; `None` is a null key.
@@ -193,10 +226,10 @@ pub struct PolledRecord {
     pub timestamp: Option<i64>,
     /// Headers.
     pub headers: Vec<(String, Option<Data>)>,
-    /// Source partition (JSON object).
-    pub source_partition: String,
+    /// Source partition (JSON object), shared as the topic is.
+    pub source_partition: Arc<str>,
     /// Source offset (JSON object).
-    pub source_offset: String,
+    pub source_offset: SharedText,
 }
 
 impl PolledRecord {
@@ -211,14 +244,14 @@ impl PolledRecord {
                     _ => None,
                 };
                 Ok(SourceRecord {
-                    topic: self.topic,
+                    topic: self.topic.to_string(),
                     kafka_partition: self.kafka_partition,
                     key: typed(self.key),
                     value: typed(self.value),
                     timestamp: self.timestamp,
                     headers: self.headers,
-                    source_partition: self.source_partition,
-                    source_offset: self.source_offset,
+                    source_partition: self.source_partition.to_string(),
+                    source_offset: self.source_offset.to_string(),
                 })
             }
         }
@@ -228,14 +261,14 @@ impl PolledRecord {
 impl From<SourceRecord> for PolledRecord {
     fn from(r: SourceRecord) -> Self {
         Self {
-            topic: r.topic,
+            topic: Arc::from(r.topic),
             kafka_partition: r.kafka_partition,
             key: r.key.map(Part::Typed),
             value: r.value.map(Part::Typed),
             timestamp: r.timestamp,
             headers: r.headers,
-            source_partition: r.source_partition,
-            source_offset: r.source_offset,
+            source_partition: Arc::from(r.source_partition),
+            source_offset: SharedText::from(r.source_offset),
         }
     }
 }

@@ -20,6 +20,7 @@ pub use self::client_config::{
 pub use self::embedded::EmbeddedLog;
 pub use self::kafka::{KafkaSettings, KafkaSink, cluster_id};
 pub use self::topic_creation::TopicCreation;
+use crate::record::SharedText;
 use crate::store::{LogRecord, OffsetEntry, StoreError};
 
 /// One polled record on its way out.
@@ -28,9 +29,9 @@ pub struct Outgoing {
     /// The converted record; `None` when it was dropped (filtered or skipped).
     pub record: Option<LogRecord>,
     /// Its source partition (JSON).
-    pub partition: String,
+    pub partition: std::sync::Arc<str>,
     /// Its source offset (JSON).
-    pub offset: String,
+    pub offset: SharedText,
 }
 
 /// Errors delivering records.
@@ -105,17 +106,16 @@ impl Delivery {
     }
 }
 
-/// The last offset of each source partition among `entries`, in first-seen order.
-fn last_offsets<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<OffsetEntry> {
-    let mut out: Vec<OffsetEntry> = Vec::new();
+/// The last offset of each source partition among `entries`, in first-seen
+/// order. Only those last ones are copied out: a batch's records mostly share
+/// one partition string (the same pointer), so the scan is cheap.
+fn last_offsets<'a, O: ToString + 'a>(entries: impl IntoIterator<Item = (&'a str, &'a O)>) -> Vec<OffsetEntry> {
+    let mut last: Vec<(&str, &O)> = Vec::new();
     for (partition, offset) in entries {
-        match out.iter_mut().find(|o| o.partition == partition) {
-            Some(o) => {
-                o.offset.clear();
-                o.offset.push_str(offset);
-            }
-            None => out.push(OffsetEntry { partition: partition.to_string(), offset: offset.to_string() }),
+        match last.iter_mut().find(|(p, _)| std::ptr::eq(*p, partition) || *p == partition) {
+            Some(entry) => entry.1 = offset,
+            None => last.push((partition, offset)),
         }
     }
-    out
+    last.into_iter().map(|(p, o)| OffsetEntry { partition: p.to_string(), offset: o.to_string() }).collect()
 }

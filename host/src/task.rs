@@ -17,6 +17,8 @@ use handoff::{Handoff, Take};
 
 use crate::convert::Converter;
 use crate::plugin::ConnectorError;
+use bytes::Bytes;
+
 use crate::record::{OutputFormat, Part, PolledRecord};
 use crate::runtime::{DisplayChain, Grants, HostServices, Instance, Limits, LoadedPlugin, Runtime, TaskRef};
 use crate::sink::{Delivery, Outgoing, Sink};
@@ -439,10 +441,9 @@ fn deliver(
 /// the task's failure trace.
 fn outgoing(spec: &TaskSpec, chain: &mut Chain, records: Vec<PolledRecord>) -> Result<Vec<Outgoing>, String> {
     let mut batch = Vec::with_capacity(records.len());
-    for mut record in records {
-        // Transforms never read the source position, so it moves out instead of being copied.
-        let partition = std::mem::take(&mut record.source_partition);
-        let offset = std::mem::take(&mut record.source_offset);
+    for record in records {
+        // Both share the poll's buffers: these are reference counts, not copies.
+        let (partition, offset) = (record.source_partition.clone(), record.source_offset.clone());
         match process(spec, chain, record) {
             Ok(record) => batch.push(Outgoing { record, partition, offset }),
             Err(failure) if spec.errors.tolerate_all => {
@@ -520,7 +521,7 @@ fn process(spec: &TaskSpec, chain: &mut Chain, polled: PolledRecord) -> Result<O
         let record = polled.into_typed().map_err(|r| StageFailure {
             stage: "TRANSFORMATION",
             detail: "the record arrived encoded, which transforms cannot read".into(),
-            topic: r.topic.clone(),
+            topic: r.topic.to_string(),
             key: None,
         })?;
         // The chain consumes the record; its key is kept aside only when a failure would log it.
@@ -542,7 +543,7 @@ fn process(spec: &TaskSpec, chain: &mut Chain, polled: PolledRecord) -> Result<O
     let failure = |stage: &'static str, record: &PolledRecord, detail: String| StageFailure {
         stage,
         detail,
-        topic: record.topic.clone(),
+        topic: record.topic.to_string(),
         key: record.key.as_ref().map(|k| match k {
             Part::Typed(data) => format!("{:?}", data.value),
             Part::Encoded(bytes) => String::from_utf8_lossy(bytes).into_owned(),
@@ -551,7 +552,7 @@ fn process(spec: &TaskSpec, chain: &mut Chain, polled: PolledRecord) -> Result<O
     // Typed parts go through their converter; encoded ones are already its
     // bytes and move through afterwards, so a failure can still name the key.
     let typed = |converter: &Converter, part: &Option<Part>| match part {
-        Some(Part::Typed(data)) => converter.convert(Some(data)).map(Some),
+        Some(Part::Typed(data)) => converter.convert(Some(data)).map(|bytes| Some(bytes.map(Bytes::from))),
         _ => Ok(None),
     };
     let key = typed(&spec.key_converter, &record.key).map_err(|e| failure("KEY_CONVERTER", &record, e.to_string()))?;

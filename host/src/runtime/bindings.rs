@@ -21,7 +21,9 @@ use since_v0_1_0::weir::connector::types as wit;
 use crate::plugin::{
     ConfigKeyDef, ConfigType, ConfigValueInfo, ConnectorDescriptor, ConnectorError, ConnectorKind, EndpointKey,
 };
-use crate::record::{Data, OutputFormat, Part, PolledRecord, Schema, SchemaType, Value};
+use bytes::Bytes;
+
+use crate::record::{Data, OutputFormat, Part, PolledRecord, Schema, SchemaType, SharedText, Value};
 
 /// Contract versions this host loads, newest last.
 pub const SUPPORTED_VERSIONS: &[&str] = &["0.1.0"];
@@ -133,36 +135,44 @@ impl SchemaTable {
 
     /// Converts a batch's records; `output` is what `open-task` asked for,
     /// and a part encoded where it asked for typed data is refused.
-    pub fn records(
-        &self,
-        records: Vec<wit::SourceRecord>,
-        output: OutputFormat,
-    ) -> Result<Vec<PolledRecord>, MalformedData> {
-        records.into_iter().map(|r| self.record(r, output)).collect()
+    /// A poll's records, sharing its buffer: a record's encoded key, value
+    /// and offset are slices of `bytes`, its topic and partition are
+    /// `names` entries, so no record costs an allocation of its own.
+    pub fn records(&self, batch: wit::RecordBatch, output: OutputFormat) -> Result<Vec<PolledRecord>, MalformedData> {
+        let names: Vec<Arc<str>> = batch.names.into_iter().map(Arc::from).collect();
+        let packed = Packed { names, bytes: Bytes::from(batch.bytes) };
+        batch.records.into_iter().map(|r| self.record(r, &packed, output)).collect()
     }
 
-    fn record(&self, r: wit::SourceRecord, output: OutputFormat) -> Result<PolledRecord, MalformedData> {
+    fn record(
+        &self,
+        r: wit::SourceRecord,
+        packed: &Packed,
+        output: OutputFormat,
+    ) -> Result<PolledRecord, MalformedData> {
         let headers = r
             .headers
             .into_iter()
             .map(|h| Ok((h.key, h.value.map(|v| self.data(v)).transpose()?)))
             .collect::<Result<_, MalformedData>>()?;
+        let offset = packed.slice(r.source_offset, "source offset")?;
         Ok(PolledRecord {
-            topic: r.topic,
+            topic: packed.name(r.topic, "topic")?,
             kafka_partition: r.kafka_partition,
-            key: r.key.map(|k| self.part(k, output.key.is_some(), "key")).transpose()?,
-            value: r.value.map(|v| self.part(v, output.value.is_some(), "value")).transpose()?,
+            key: r.key.map(|k| self.part(k, packed, output.key.is_some(), "key")).transpose()?,
+            value: r.value.map(|v| self.part(v, packed, output.value.is_some(), "value")).transpose()?,
             timestamp: r.timestamp,
             headers,
-            source_partition: r.source_partition,
-            source_offset: r.source_offset,
+            source_partition: packed.name(r.source_partition, "source partition")?,
+            source_offset: SharedText::new(offset)
+                .map_err(|e| MalformedData(format!("a record's source offset is not UTF-8: {e}")))?,
         })
     }
 
-    fn part(&self, p: wit::Payload, encoded_asked: bool, what: &str) -> Result<Part, MalformedData> {
+    fn part(&self, p: wit::Payload, packed: &Packed, encoded_asked: bool, what: &str) -> Result<Part, MalformedData> {
         match p {
             wit::Payload::Typed(d) => Ok(Part::Typed(self.data(d)?)),
-            wit::Payload::Encoded(bytes) if encoded_asked => Ok(Part::Encoded(bytes)),
+            wit::Payload::Encoded(span) if encoded_asked => Ok(Part::Encoded(packed.slice(span, what)?)),
             wit::Payload::Encoded(_) => {
                 Err(MalformedData(format!("a record's {what} came encoded, but the host asked for typed data")))
             }
@@ -177,6 +187,31 @@ impl SchemaTable {
             return Err(MalformedData("value has nodes after its end".into()));
         }
         Ok(Data { schema, value })
+    }
+}
+
+/// A batch's shared parts, which its records point into.
+struct Packed {
+    names: Vec<Arc<str>>,
+    bytes: Bytes,
+}
+
+impl Packed {
+    fn name(&self, index: u32, what: &str) -> Result<Arc<str>, MalformedData> {
+        self.names.get(index as usize).cloned().ok_or_else(|| {
+            MalformedData(format!("a record's {what} is name {index}, past the batch's {}", self.names.len()))
+        })
+    }
+
+    fn slice(&self, span: wit::Span, what: &str) -> Result<Bytes, MalformedData> {
+        let (start, end) = (span.start as usize, span.start as usize + span.len as usize);
+        if end > self.bytes.len() {
+            return Err(MalformedData(format!(
+                "a record's {what} spans bytes {start}..{end}, past the batch's {}",
+                self.bytes.len()
+            )));
+        }
+        Ok(self.bytes.slice(start..end))
     }
 }
 
@@ -290,4 +325,66 @@ pub fn output_format(output: OutputFormat) -> wit::OutputFormat {
         }),
     };
     wit::OutputFormat { key: encoding(output.key), value: encoding(output.value) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use weir_json::connect::JsonConverter;
+
+    fn record(topic: u32, value: wit::Span, offset: wit::Span) -> wit::SourceRecord {
+        wit::SourceRecord {
+            topic,
+            kafka_partition: None,
+            key: None,
+            value: Some(wit::Payload::Encoded(value)),
+            timestamp: None,
+            headers: Vec::new(),
+            source_partition: 1,
+            source_offset: offset,
+        }
+    }
+
+    fn batch(bytes: &[u8], records: Vec<wit::SourceRecord>) -> wit::RecordBatch {
+        wit::RecordBatch {
+            schemas: Vec::new(),
+            names: vec!["orders".into(), "{\"server\":\"a\"}".into()],
+            bytes: bytes.to_vec(),
+            records,
+        }
+    }
+
+    const SPAN: fn(u32, u32) -> wit::Span = |start, len| wit::Span { start, len };
+    const JSON: OutputFormat =
+        OutputFormat { key: None, value: Some(JsonConverter { schemas_enable: false, numeric_decimals: false }) };
+
+    #[test]
+    fn records_point_into_the_batch_they_came_in() {
+        let bytes = br#"{"n":1}{"i":1}{"n":2}{"i":2}"#;
+        let polled = SchemaTable::default()
+            .records(batch(bytes, vec![record(0, SPAN(0, 7), SPAN(7, 7)), record(0, SPAN(14, 7), SPAN(21, 7))]), JSON)
+            .unwrap();
+        let value = |i: usize| match &polled[i].value {
+            Some(Part::Encoded(b)) => b.clone(),
+            other => panic!("expected encoded, got {other:?}"),
+        };
+        assert_eq!((&value(0)[..], &value(1)[..]), (&br#"{"n":1}"#[..], &br#"{"n":2}"#[..]));
+        assert_eq!(polled[1].source_offset.to_string(), r#"{"i":2}"#);
+        assert_eq!(&*polled[0].topic, "orders");
+        assert!(Arc::ptr_eq(&polled[0].source_partition, &polled[1].source_partition), "one name, shared");
+    }
+
+    #[test]
+    fn spans_and_names_outside_the_batch_and_offsets_not_utf8_are_malformed() {
+        let table = SchemaTable::default();
+        let bytes = b"{}\xff";
+        let error = |records| table.records(batch(bytes, records), JSON).unwrap_err().0;
+        assert!(error(vec![record(0, SPAN(0, 2), SPAN(2, 9))]).contains("source offset spans bytes 2..11"));
+        assert!(error(vec![record(0, SPAN(u32::MAX, u32::MAX), SPAN(0, 2))]).contains("value spans"));
+        assert!(error(vec![record(7, SPAN(0, 2), SPAN(0, 2))]).contains("topic is name 7"));
+        assert!(error(vec![record(0, SPAN(0, 2), SPAN(2, 1))]).contains("not UTF-8"));
+        let typed_only = OutputFormat::default();
+        let e = table.records(batch(bytes, vec![record(0, SPAN(0, 2), SPAN(0, 2))]), typed_only).unwrap_err().0;
+        assert!(e.contains("host asked for typed data"), "{e}");
+    }
 }

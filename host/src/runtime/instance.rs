@@ -219,9 +219,9 @@ impl Instance {
         let raw =
             self.call("poll", |store, b| b.weir_connector_source().source_task().call_poll(store, task.0, timeout_ms))?;
         match raw {
-            Ok(batch) => {
-                self.schemas.register(batch.schemas)?;
-                Ok(Ok(self.schemas.records(batch.records, self.output)?))
+            Ok(mut batch) => {
+                self.schemas.register(std::mem::take(&mut batch.schemas))?;
+                Ok(Ok(self.schemas.records(batch, self.output)?))
             }
             Err(e) => Ok(Err(bindings::connector_error(e))),
         }

@@ -28,14 +28,14 @@ impl EmbeddedLog {
 
 impl Sink for EmbeddedLog {
     fn send(&mut self, batch: Vec<Outgoing>, _stopping: &dyn Fn() -> bool) -> Result<(), SinkError> {
-        let offsets = last_offsets(batch.iter().map(|o| (o.partition.as_str(), o.offset.as_str())));
+        let offsets = last_offsets(batch.iter().map(|o| (&*o.partition, &o.offset)));
         if self.keep_records {
             let records: Vec<_> = batch.into_iter().filter_map(|o| o.record).collect();
             self.store.append_and_commit(&self.connector, &records, &offsets)?;
         } else {
             self.store.commit_offsets(&self.connector, &offsets, &[])?;
         }
-        let merged = self.committed.iter().chain(&offsets).map(|o| (o.partition.as_str(), o.offset.as_str()));
+        let merged = self.committed.iter().chain(&offsets).map(|o| (o.partition.as_str(), &o.offset));
         self.committed = last_offsets(merged);
         Ok(())
     }

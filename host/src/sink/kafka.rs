@@ -22,7 +22,7 @@ use rdkafka::message::{Header, Message, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 
 use super::submitted::Submitted;
-use super::{Outgoing, Sink, SinkError, TopicCreation, last_offsets};
+use super::{Outgoing, Sink, SinkError, TopicCreation};
 use crate::store::{OffsetEntry, StateStore};
 
 /// What a task's Kafka sink needs to know.
@@ -103,7 +103,7 @@ pub struct KafkaSink {
     /// Topics delivered to since the last commit (for `GET /connectors/{c}/topics`).
     new_active_topics: BTreeSet<String>,
     /// The topic of the previous record: runs of one topic skip the set lookups.
-    last_topic: Option<String>,
+    last_topic: Option<std::sync::Arc<str>>,
     submitted: Submitted,
     last_commit: Instant,
     failure: Option<SinkError>,
@@ -229,11 +229,11 @@ impl Sink for KafkaSink {
     fn send(&mut self, batch: Vec<Outgoing>, stopping: &dyn Fn() -> bool) -> Result<(), SinkError> {
         for out in batch {
             let Some(record) = out.record else {
-                self.submitted.push(out.partition, out.offset, true);
+                self.submitted.push(out.partition, &out.offset, true);
                 continue;
             };
             self.ensure_topic(&record.topic)?;
-            let seq = self.submitted.push(out.partition, out.offset, false);
+            let seq = self.submitted.push(out.partition, &out.offset, false);
             let mut message = BaseRecord::<[u8], [u8], usize>::with_opaque_to(&record.topic, seq as usize);
             if let Some(key) = record.key.as_deref() {
                 message = message.key(key);
@@ -273,13 +273,13 @@ impl Sink for KafkaSink {
                         break;
                     }
                     Err((e, _)) => {
-                        return Err(SinkError::Delivery { topic: record.topic.clone(), reason: e.to_string() });
+                        return Err(SinkError::Delivery { topic: record.topic.to_string(), reason: e.to_string() });
                     }
                 }
             }
-            if self.last_topic.as_deref() != Some(record.topic.as_str()) {
-                self.new_active_topics.insert(record.topic.clone());
-                self.last_topic = Some(record.topic.clone());
+            if self.last_topic.as_deref() != Some(&*record.topic) {
+                self.new_active_topics.insert(record.topic.to_string());
+                self.last_topic = Some(record.topic);
             }
         }
         self.serve(Duration::ZERO);
@@ -293,8 +293,7 @@ impl Sink for KafkaSink {
             return Ok(Vec::new());
         }
         self.last_commit = Instant::now();
-        let acked = self.submitted.take_acked_prefix();
-        let offsets = last_offsets(acked.iter().map(|(p, o)| (p.as_str(), o.as_str())));
+        let offsets = self.submitted.take_acked_prefix();
         let topics: Vec<String> = std::mem::take(&mut self.new_active_topics).into_iter().collect();
         if !offsets.is_empty() || !topics.is_empty() {
             self.store.commit_offsets(&self.connector, &offsets, &topics)?;

@@ -2,12 +2,21 @@
 //! offset, in poll order. An offset may be committed only when every record
 //! polled before it has been acknowledged, so the committable point is the
 //! longest acknowledged prefix (as Kafka Connect's `SubmittedRecords`).
+//!
+//! Offsets are copied into one text buffer here rather than kept as slices
+//! of their poll's buffer: a slice would keep every key and value of that
+//! poll alive until the last of its records is acknowledged.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::record::SharedText;
+use crate::store::OffsetEntry;
 
 struct Slot {
-    partition: String,
-    offset: String,
+    partition: Arc<str>,
+    /// Where the record's offset ends in `text`, counted from the first byte ever pushed.
+    end: u64,
     acked: bool,
 }
 
@@ -17,12 +26,19 @@ pub struct Submitted {
     slots: VecDeque<Slot>,
     /// Sequence number of `slots[0]`.
     base: u64,
+    /// The slots' offsets back to back (UTF-8: each was checked as it arrived).
+    text: Vec<u8>,
+    /// Position of `text[0]` counted from the first byte ever pushed.
+    text_base: u64,
+    /// Where the offset of `slots[0]` starts, counted as `end` is.
+    first_start: u64,
 }
 
 impl Submitted {
     /// Adds a record; returns its sequence number.
-    pub fn push(&mut self, partition: String, offset: String, acked: bool) -> u64 {
-        self.slots.push_back(Slot { partition, offset, acked });
+    pub fn push(&mut self, partition: Arc<str>, offset: &SharedText, acked: bool) -> u64 {
+        self.text.extend_from_slice(offset.as_bytes());
+        self.slots.push_back(Slot { partition, end: self.text_base + self.text.len() as u64, acked });
         self.base + self.slots.len() as u64 - 1
     }
 
@@ -40,14 +56,32 @@ impl Submitted {
         self.slots.len()
     }
 
-    /// Removes the acknowledged prefix and returns its (partition, offset) pairs in order.
-    pub fn take_acked_prefix(&mut self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        while self.slots.front().is_some_and(|s| s.acked) {
-            if let Some(slot) = self.slots.pop_front() {
-                self.base += 1;
-                out.push((slot.partition, slot.offset));
+    /// Removes the acknowledged prefix and returns the last offset of each
+    /// source partition in it, in first-seen order.
+    pub fn take_acked_prefix(&mut self) -> Vec<OffsetEntry> {
+        // Each partition's last offset, as a range of `text`: only those are copied out.
+        let mut last: Vec<(Arc<str>, std::ops::Range<usize>)> = Vec::new();
+        while let Some(slot) = self.slots.pop_front_if(|s| s.acked) {
+            self.base += 1;
+            let range = (self.first_start - self.text_base) as usize..(slot.end - self.text_base) as usize;
+            self.first_start = slot.end;
+            match last.iter_mut().find(|(p, _)| Arc::ptr_eq(p, &slot.partition) || *p == slot.partition) {
+                Some(entry) => entry.1 = range,
+                None => last.push((slot.partition, range)),
             }
+        }
+        let out = last
+            .into_iter()
+            .map(|(p, range)| OffsetEntry {
+                partition: p.to_string(),
+                offset: String::from_utf8_lossy(&self.text[range]).into_owned(),
+            })
+            .collect();
+        // Drop what was taken once it is most of the buffer, so the copy stays rare.
+        let consumed = (self.first_start - self.text_base) as usize;
+        if consumed > self.text.len() / 2 {
+            self.text.drain(..consumed);
+            self.text_base = self.first_start;
         }
         out
     }
@@ -57,23 +91,44 @@ impl Submitted {
 mod tests {
     use super::*;
 
+    fn text(s: &str) -> SharedText {
+        SharedText::from(s.to_string())
+    }
+
+    fn pairs(entries: Vec<OffsetEntry>) -> Vec<(String, String)> {
+        entries.into_iter().map(|e| (e.partition, e.offset)).collect()
+    }
+
     #[test]
     fn only_the_acknowledged_prefix_is_committable() {
         let mut s = Submitted::default();
-        let a = s.push("p".into(), "1".into(), false);
-        let b = s.push("p".into(), "2".into(), false);
-        let c = s.push("q".into(), "9".into(), true);
+        let a = s.push("p".into(), &text("1"), false);
+        let b = s.push("p".into(), &text("2"), false);
+        let c = s.push("q".into(), &text("9"), true);
         s.ack(b);
         assert!(s.take_acked_prefix().is_empty(), "record 1 is still in flight");
         s.ack(a);
-        let taken = s.take_acked_prefix();
-        assert_eq!(taken.len(), 3);
-        assert_eq!(taken[2], ("q".to_string(), "9".to_string()));
+        assert_eq!(pairs(s.take_acked_prefix()), [("p".into(), "2".into()), ("q".into(), "9".into())]);
         assert_eq!((s.len(), c), (0, 2));
-        let d = s.push("p".into(), "3".into(), false);
+        let d = s.push("p".into(), &text("3"), false);
         assert_eq!(d, 3, "sequence numbers keep counting");
         s.ack(d);
         s.ack(d + 10);
-        assert_eq!(s.take_acked_prefix(), vec![("p".to_string(), "3".to_string())]);
+        assert_eq!(pairs(s.take_acked_prefix()), [("p".into(), "3".into())]);
+    }
+
+    #[test]
+    fn offsets_stay_right_as_the_text_buffer_is_compacted() {
+        let mut s = Submitted::default();
+        for round in 0..50u64 {
+            let seqs: Vec<u64> = (0..7).map(|i| s.push("p".into(), &text(&format!("{round}-{i}")), false)).collect();
+            for seq in &seqs[..6] {
+                s.ack(*seq);
+            }
+            assert_eq!(pairs(s.take_acked_prefix()), [("p".into(), format!("{round}-5"))]);
+            s.ack(seqs[6]);
+            assert_eq!(pairs(s.take_acked_prefix()), [("p".into(), format!("{round}-6"))]);
+        }
+        assert!(s.text.len() < 64, "taken offsets are dropped: {} bytes left", s.text.len());
     }
 }

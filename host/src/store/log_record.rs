@@ -1,19 +1,23 @@
 //! A record as the embedded log keeps it: converted key and value bytes,
 //! headers, timestamp and partition, in a small length-prefixed encoding.
 
+use std::sync::Arc;
+
+use bytes::Bytes;
+
 use super::{StoreError, StoreResult};
 
 /// A record in the embedded log, after conversion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogRecord {
     /// Topic.
-    pub topic: String,
+    pub topic: Arc<str>,
     /// Kafka partition, when the connector chose one.
     pub partition: Option<i32>,
     /// Converted key; `None` is a null key.
-    pub key: Option<Vec<u8>>,
+    pub key: Option<Bytes>,
     /// Converted value; `None` is a tombstone.
-    pub value: Option<Vec<u8>>,
+    pub value: Option<Bytes>,
     /// Milliseconds since the epoch.
     pub timestamp: Option<i64>,
     /// Converted headers.
@@ -37,7 +41,7 @@ impl LogRecord {
 
     /// Roughly how many bytes the encoding takes.
     fn encoded_len_hint(&self) -> usize {
-        32 + self.key.as_ref().map_or(0, Vec::len) + self.value.as_ref().map_or(0, Vec::len)
+        32 + self.key.as_ref().map_or(0, Bytes::len) + self.value.as_ref().map_or(0, Bytes::len)
     }
 
     /// Appends the record to a log segment: its encoding, prefixed by its length.
@@ -89,7 +93,15 @@ impl LogRecord {
             let v = r.opt_bytes().ok_or_else(|| corrupt("truncated header value"))?;
             headers.push((k, v));
         }
-        Ok(Self { topic: topic.to_string(), partition, key, value, timestamp, headers, appended_ms })
+        Ok(Self {
+            topic: Arc::from(topic),
+            partition,
+            key: key.map(Bytes::from),
+            value: value.map(Bytes::from),
+            timestamp,
+            headers,
+            appended_ms,
+        })
     }
 }
 
@@ -188,7 +200,7 @@ mod tests {
         let record = LogRecord {
             topic: "t".into(),
             partition: Some(3),
-            key: Some(b"k".to_vec()),
+            key: Some(Bytes::from_static(b"k")),
             value: None,
             timestamp: Some(-5),
             headers: vec![("h".into(), Some(vec![0, 255])), ("n".into(), None)],
@@ -202,8 +214,8 @@ mod tests {
         let record = |n: u8| LogRecord {
             topic: "t".into(),
             partition: None,
-            key: Some(vec![n]),
-            value: Some(vec![n; usize::from(n)]),
+            key: Some(vec![n].into()),
+            value: Some(vec![n; usize::from(n)].into()),
             timestamp: None,
             headers: vec![],
             appended_ms: 7,
@@ -226,8 +238,8 @@ mod tests {
         let record = LogRecord {
             topic: "t".into(),
             partition: None,
-            key: Some(vec![1; 10]),
-            value: Some(vec![2; 10]),
+            key: Some(vec![1; 10].into()),
+            value: Some(vec![2; 10].into()),
             timestamp: None,
             headers: vec![],
             appended_ms: 0,

@@ -193,7 +193,7 @@ impl StateStore for RedbStore {
             let mut open: BTreeMap<&str, (u64, Vec<u8>, u64)> = BTreeMap::new();
             let mut added: BTreeMap<&str, u64> = BTreeMap::new();
             for record in records {
-                let topic = record.topic.as_str();
+                let topic = &*record.topic;
                 let (first, segment, next) = match open.get_mut(topic) {
                     Some(o) => o,
                     None => {
@@ -495,7 +495,7 @@ mod tests {
             topic: topic.into(),
             partition: None,
             key: None,
-            value: Some(value.as_bytes().to_vec()),
+            value: Some(value.as_bytes().to_vec().into()),
             timestamp: None,
             headers: vec![],
             appended_ms: 0,
@@ -576,7 +576,7 @@ mod tests {
             txn.open_table(LOG).unwrap().range(("t", 0)..("t", u64::MAX)).unwrap().count()
         };
         assert!(segments > 1, "a commit past SEGMENT_BYTES splits: {segments} segment(s)");
-        let value_of = |r: &LogRecord| String::from_utf8(r.value.clone().unwrap()).unwrap();
+        let value_of = |r: &LogRecord| String::from_utf8(r.value.clone().unwrap().to_vec()).unwrap();
         for from in [0, 1, 99, 150, 199] {
             let read = store.log_read("t", from, 60).unwrap();
             let expected: Vec<u64> = (from..(from + 60).min(200)).collect();

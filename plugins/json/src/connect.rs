@@ -352,24 +352,39 @@ impl JsonConverter {
         schema: Option<&JsonSchema>,
         value: &V,
     ) -> Result<Option<Vec<u8>>, Mismatch> {
-        if schema.is_none() && matches!(value.view(), ValueRef::Null) {
-            return Ok(None);
-        }
         let mut out = String::with_capacity(schema.map_or(0, |s| s.size_hint.get()).max(64));
-        if self.schemas_enable {
+        Ok(self.convert_into(&mut out, schema, value)?.then(|| out.into_bytes()))
+    }
+
+    /// [`convert`](Self::convert), appending to `out`; `false` (with nothing
+    /// appended) when the result is null. On a mismatch `out` is left as it was.
+    pub fn convert_into<V: ConnectValue>(
+        &self,
+        out: &mut String,
+        schema: Option<&JsonSchema>,
+        value: &V,
+    ) -> Result<bool, Mismatch> {
+        if schema.is_none() && matches!(value.view(), ValueRef::Null) {
+            return Ok(false);
+        }
+        let start = out.len();
+        let written = if self.schemas_enable {
             out.push_str("{\"schema\":");
             out.push_str(schema.map_or("null", JsonSchema::rendered));
             out.push_str(",\"payload\":");
-            write_payload(&mut out, schema, value, self.numeric_decimals)?;
-            out.push('}');
+            write_payload(out, schema, value, self.numeric_decimals).map(|()| out.push('}'))
         } else {
             // A schema with a null value still writes the JSON `null`, as Kafka's does.
-            write_payload(&mut out, schema, value, self.numeric_decimals)?;
+            write_payload(out, schema, value, self.numeric_decimals)
+        };
+        if let Err(e) = written {
+            out.truncate(start);
+            return Err(e);
         }
         if let Some(schema) = schema {
-            schema.size_hint.observe(out.len());
+            schema.size_hint.observe(out.len() - start);
         }
-        Ok(Some(out.into_bytes()))
+        Ok(true)
     }
 }
 
@@ -631,5 +646,22 @@ mod tests {
         let mut decimal = s(SchemaType::Bytes);
         decimal.name = Some(DECIMAL.into());
         assert!(c.convert(Some(&JsonSchema::new(&decimal)), &V::B(vec![1])).is_err());
+    }
+
+    #[test]
+    fn convert_into_appends_and_leaves_the_buffer_as_it_was_on_a_mismatch() {
+        let mut root = s(SchemaType::Struct);
+        root.fields = vec![("a".into(), s(SchemaType::Int32)), ("b".into(), s(SchemaType::Int32))];
+        let schema = JsonSchema::new(&root);
+        let c = JsonConverter { schemas_enable: true, numeric_decimals: false };
+        let mut out = String::from("before|");
+        // The first field is written before the missing second one is noticed.
+        assert!(c.convert_into(&mut out, Some(&schema), &V::St(vec![V::I(1)])).is_err());
+        assert_eq!(out, "before|");
+        assert!(!c.convert_into(&mut out, None, &V::Null).unwrap(), "a null result appends nothing");
+        assert_eq!(out, "before|");
+        assert!(c.convert_into(&mut out, Some(&schema), &V::St(vec![V::I(1), V::I(2)])).unwrap());
+        let whole = c.convert(Some(&schema), &V::St(vec![V::I(1), V::I(2)])).unwrap().unwrap();
+        assert_eq!(out.as_bytes(), [b"before|".as_slice(), &whole].concat());
     }
 }

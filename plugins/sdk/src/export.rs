@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 
 use weir_json::connect::{JsonConverter, JsonSchema};
 
+mod pack;
+
+use self::pack::{Packer, TooLarge};
 use crate::bindings::exports::weir::connector::source as exp;
 use crate::bindings::weir::connector::types as wit;
 use crate::{
@@ -203,16 +206,17 @@ impl TaskState {
         wit::Data { schema, nodes }
     }
 
-    /// A key or value as the worker asked for it. Written here, a null
-    /// result (no schema and a null value) is a null part, as the
-    /// converter's would be; a value that does not fit its schema goes
-    /// typed, so the worker's converter reports it under `errors.tolerance`.
+    /// A key or value as the worker asked for it. Written here (into the
+    /// batch's bytes), a null result (no schema and a null value) is a null
+    /// part, as the converter's would be; a value that does not fit its
+    /// schema goes typed, so the worker's converter reports it under
+    /// `errors.tolerance`.
     fn payload(
         &mut self,
         part: (Option<Arc<Schema>>, Value),
         encoding: Option<JsonConverter>,
-        new: &mut Vec<wit::SchemaDef>,
-    ) -> Option<wit::Payload> {
+        batch: &mut Batch,
+    ) -> Result<Option<wit::Payload>, TooLarge> {
         if let Some(converter) = encoding {
             let schema = part.0.as_ref().map(|s| {
                 let entry = self
@@ -221,32 +225,49 @@ impl TaskState {
                     .or_insert_with(|| (Arc::clone(s), JsonSchema::new(&**s)));
                 &entry.1
             });
-            if let Ok(bytes) = converter.convert(schema, &part.1) {
-                return bytes.map(wit::Payload::Encoded);
+            let start = batch.packer.bytes.len();
+            match converter.convert_into(&mut batch.packer.bytes, schema, &part.1) {
+                Ok(true) => return Ok(Some(wit::Payload::Encoded(batch.packer.span_from(start)?))),
+                Ok(false) => return Ok(None),
+                Err(_) => {}
             }
         }
-        Some(wit::Payload::Typed(self.data(part, new)))
+        Ok(Some(wit::Payload::Typed(self.data(part, &mut batch.schemas))))
     }
 
-    fn record(&mut self, record: SourceRecord, new: &mut Vec<wit::SchemaDef>) -> wit::SourceRecord {
-        let key = record.key.and_then(|k| self.payload(k, self.key_encoding, new));
-        let value = record.value.and_then(|v| self.payload(v, self.value_encoding, new));
+    fn record(&mut self, record: SourceRecord, batch: &mut Batch) -> Result<wit::SourceRecord, TooLarge> {
+        let key = match record.key {
+            Some(k) => self.payload(k, self.key_encoding, batch)?,
+            None => None,
+        };
+        let value = match record.value {
+            Some(v) => self.payload(v, self.value_encoding, batch)?,
+            None => None,
+        };
         let headers = record
             .headers
             .into_iter()
-            .map(|h| wit::Header { key: h.key, value: h.value.map(|v| self.data(v, new)) })
+            .map(|h| wit::Header { key: h.key, value: h.value.map(|v| self.data(v, &mut batch.schemas)) })
             .collect();
-        wit::SourceRecord {
-            topic: record.topic,
+        Ok(wit::SourceRecord {
+            topic: batch.packer.name(0, record.topic),
             kafka_partition: record.kafka_partition,
             key,
             value,
             timestamp: record.timestamp,
             headers,
-            source_partition: record.source_partition,
-            source_offset: record.source_offset,
-        }
+            source_partition: batch.packer.name(1, record.source_partition),
+            source_offset: batch.packer.push(&record.source_offset)?,
+        })
     }
+}
+
+/// What a poll's records add to its batch besides themselves.
+#[derive(Default)]
+struct Batch {
+    /// Schemas first used in this batch.
+    schemas: Vec<wit::SchemaDef>,
+    packer: Packer,
 }
 
 impl exp::GuestSourceTask for TaskCell {
@@ -254,9 +275,14 @@ impl exp::GuestSourceTask for TaskCell {
         let mut state = self.0.borrow_mut();
         let deadline = Instant::now() + Duration::from_millis(u64::from(timeout_ms));
         let records = state.task.poll(deadline).map_err(error_to_wit)?;
-        let mut schemas = Vec::new();
-        let records = records.into_iter().map(|r| state.record(r, &mut schemas)).collect();
-        Ok(wit::RecordBatch { schemas, records })
+        let mut batch = Batch::default();
+        let records = records
+            .into_iter()
+            .map(|r| state.record(r, &mut batch))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|TooLarge| wit::ConnectorError::Fatal("a poll returned more than 4 GiB of records".into()))?;
+        let (names, bytes) = batch.packer.finish();
+        Ok(wit::RecordBatch { schemas: batch.schemas, names, bytes, records })
     }
 
     fn commit(&self, offsets: Vec<wit::CommittedOffset>) -> Result<(), wit::ConnectorError> {

@@ -1,0 +1,84 @@
+//! Packs a poll's records into one `record-batch`: topics and source
+//! partitions are named once in `names`, and encoded keys, values and
+//! source offsets are written back to back into one `bytes` buffer that
+//! records point into. A record then crosses to the worker with no
+//! allocation of its own on either side.
+
+use crate::bindings::weir::connector::types as wit;
+
+/// The shared parts of a batch being packed.
+#[derive(Default)]
+pub struct Packer {
+    names: Vec<String>,
+    /// Index in `names` of the name last looked up: consecutive records
+    /// nearly always share their topic and partition.
+    last: [usize; 2],
+    /// UTF-8 only so far (JSON and offsets), hence a `String` for `weir_json`'s writers.
+    pub bytes: String,
+}
+
+/// A batch outgrew the 4 GiB a span can address (more than a wasm32 guest's memory).
+#[derive(Debug)]
+pub struct TooLarge;
+
+impl Packer {
+    /// The index of `name` in `names`, adding it if new; `slot` picks which
+    /// of the two recently used names to check first.
+    pub fn name(&mut self, slot: usize, name: String) -> u32 {
+        let index = match self.names.get(self.last[slot]) {
+            Some(n) if *n == name => self.last[slot],
+            _ => match self.names.iter().position(|n| *n == name) {
+                Some(i) => i,
+                None => {
+                    self.names.push(name);
+                    self.names.len() - 1
+                }
+            },
+        };
+        self.last[slot] = index;
+        // `names` holds at most one entry per record, and a batch's records fit in memory.
+        index as u32
+    }
+
+    /// The span of what was written to `bytes` since `start`.
+    pub fn span_from(&self, start: usize) -> Result<wit::Span, TooLarge> {
+        let start32 = u32::try_from(start).map_err(|_| TooLarge)?;
+        let len = u32::try_from(self.bytes.len() - start).map_err(|_| TooLarge)?;
+        start32.checked_add(len).ok_or(TooLarge)?;
+        Ok(wit::Span { start: start32, len })
+    }
+
+    /// Appends `text` and returns its span.
+    pub fn push(&mut self, text: &str) -> Result<wit::Span, TooLarge> {
+        let start = self.bytes.len();
+        self.bytes.push_str(text);
+        self.span_from(start)
+    }
+
+    /// The batch's `names` and `bytes`.
+    pub fn finish(self) -> (Vec<String>, Vec<u8>) {
+        (self.names, self.bytes.into_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_stored_once_and_spans_point_at_what_was_written() {
+        let mut p = Packer::default();
+        assert_eq!(p.name(0, "orders".into()), 0);
+        assert_eq!(p.name(1, "{\"server\":\"a\"}".into()), 1);
+        assert_eq!(p.name(0, "orders".into()), 0);
+        assert_eq!(p.name(0, "{\"server\":\"a\"}".into()), 1, "found though not last in its slot");
+        assert_eq!(p.name(0, "customers".into()), 2);
+        let a = p.push("{\"lsn\":1}").unwrap();
+        let b = p.push("{\"lsn\":22}").unwrap();
+        let (names, bytes) = p.finish();
+        assert_eq!(names, ["orders", "{\"server\":\"a\"}", "customers"]);
+        let text = |s: wit::Span| &bytes[s.start as usize..(s.start + s.len) as usize];
+        assert_eq!(text(a), b"{\"lsn\":1}");
+        assert_eq!(text(b), b"{\"lsn\":22}");
+    }
+}
