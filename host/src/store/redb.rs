@@ -553,9 +553,11 @@ mod tests {
         assert_eq!(store.log_bounds("t").unwrap(), (5, 15));
         assert_eq!(store.log_len("t").unwrap(), 10);
         assert_eq!(store.log_read("t", 0, 100).unwrap()[0].0, 5, "reads start at the first retained offset");
-        // Appended more than 40 ms ago: the second segment.
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
-        assert_eq!(store.enforce_retention(None, Some(40), now).unwrap(), 5);
+        // Appended more than 40 ms before "now", taken as just after the third
+        // segment was appended (not the wall clock, which a loaded machine
+        // may move past the third segment too): the second segment.
+        let third = store.log_read("t", 10, 1).unwrap()[0].1.appended_ms;
+        assert_eq!(store.enforce_retention(None, Some(40), third + 1).unwrap(), 5);
         assert_eq!(store.log_bounds("t").unwrap(), (10, 15));
         // New records continue the offsets.
         assert_eq!(store.append_and_commit("c", &[record("t", "x")], &[]).unwrap(), vec![15]);
