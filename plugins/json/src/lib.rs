@@ -87,32 +87,49 @@ pub fn write_u64(out: &mut String, n: u64) {
     write_u32(out, low, 8);
 }
 
-/// Appends `n` in decimal with at least `width` digits, zero-padded (dates
-/// and times are written so).
+/// Appends `n` in decimal with at least `width` digits (at most 10),
+/// zero-padded (dates and times are written so).
 pub fn write_u32(out: &mut String, mut n: u32, width: usize) {
-    let mut digits = [b'0'; 10];
-    let mut i = digits.len();
+    let count = decimal_digits(n).max(width.min(10));
+    // The digits go left-aligned into a fixed 16-byte block that is
+    // appended whole and then cut to `count`: a fixed-size copy is two
+    // stores in wasm, where pushing byte by byte or a copy of run-time
+    // length (a `memory.copy` call out to the runtime) cost several times more.
+    let mut block = [b'0'; 16];
+    let mut i = count;
     while n >= 100 {
         let pair = (n % 100) as usize * 2;
         n /= 100;
         i -= 2;
-        digits[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        block[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
     }
     if n >= 10 {
         let pair = n as usize * 2;
-        i -= 2;
-        digits[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        block[i - 2..i].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
     } else {
-        i -= 1;
-        digits[i] = b'0' + n as u8;
+        block[i - 1] = b'0' + n as u8;
     }
-    let start = i.min(digits.len() - width.min(digits.len()));
-    // Pushed one by one: `push_str` would first check that the digits are
-    // UTF-8, then copy them with `memory.copy`, which in wasm is a call out
-    // to the runtime; both cost more than ten single-byte pushes.
-    out.reserve(digits.len() - start);
-    for &d in &digits[start..] {
-        out.push(char::from(d));
+    let end = out.len() + count;
+    // SAFETY: every byte appended is an ASCII digit, so `out` stays UTF-8,
+    // and the cut at `end` falls after whole (one-byte) characters.
+    let bytes = unsafe { out.as_mut_vec() };
+    bytes.extend_from_slice(&block);
+    bytes.truncate(end);
+}
+
+/// How many decimal digits `n` has (1 for 0).
+fn decimal_digits(n: u32) -> usize {
+    match n {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        1_000..=9_999 => 4,
+        10_000..=99_999 => 5,
+        100_000..=999_999 => 6,
+        1_000_000..=9_999_999 => 7,
+        10_000_000..=99_999_999 => 8,
+        100_000_000..=999_999_999 => 9,
+        _ => 10,
     }
 }
 
@@ -349,6 +366,25 @@ mod tests {
             for v in [n - 1, n, n + 1, n.saturating_mul(7)] {
                 let mut out = String::new();
                 super::write_u64(&mut out, v);
+                assert_eq!(out, v.to_string());
+            }
+            n = n.saturating_mul(10);
+        }
+    }
+
+    #[test]
+    fn widths_zero_pad_and_never_cut_digits() {
+        let mut out = String::from("é");
+        for (n, width) in [(0, 0), (0, 2), (7, 3), (42, 1), (123_456, 8), (u32::MAX, 12), (5, 10), (99, 2)] {
+            super::write_u32(&mut out, n, width);
+            out.push(' ');
+        }
+        assert_eq!(out, "é0 00 007 42 00123456 4294967295 0000000005 99 ");
+        let mut n: u32 = 1;
+        for _ in 0..10 {
+            for v in [n - 1, n, n + 1, n.saturating_mul(7)] {
+                let mut out = String::new();
+                super::write_u32(&mut out, v, 0);
                 assert_eq!(out, v.to_string());
             }
             n = n.saturating_mul(10);
