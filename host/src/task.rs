@@ -11,14 +11,14 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+
 mod handoff;
 
 use handoff::{Handoff, Take};
 
 use crate::convert::Converter;
 use crate::plugin::ConnectorError;
-use bytes::Bytes;
-
 use crate::record::{OutputFormat, Part, PolledRecord};
 use crate::runtime::{DisplayChain, Grants, HostServices, Instance, Limits, LoadedPlugin, Runtime, TaskRef};
 use crate::sink::{Delivery, Outgoing, Sink};
