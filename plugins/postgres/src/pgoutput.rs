@@ -128,7 +128,7 @@ fn tuple(r: &mut Reader<'_>) -> Result<Vec<Datum>, PgError> {
             b'u' => Datum::Unchanged,
             b't' => {
                 let len = r.u32()? as usize;
-                Datum::Text(String::from_utf8_lossy(r.take(len)?).into_owned())
+                Datum::Text(crate::wire::text(r.take(len)?))
             }
             b'b' => return Err(PgError::Protocol("binary tuple data was not requested".into())),
             other => return Err(PgError::Protocol(format!("unknown tuple data kind {other}"))),

@@ -471,10 +471,20 @@ fn data_row(body: &[u8]) -> Result<Vec<Option<String>>, PgError> {
             row.push(None);
         } else {
             let bytes = r.take(len as usize)?;
-            row.push(Some(String::from_utf8_lossy(bytes).into_owned()));
+            row.push(Some(text(bytes)));
         }
     }
     Ok(row)
+}
+
+/// A text-format column as a `String`. Columns are UTF-8 in practice
+/// (queries run with client_encoding UTF8), so `from_utf8`'s fast path is
+/// the norm; anything else is kept, with replacement characters.
+pub fn text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }
 
 /// Quotes an identifier for SQL.
