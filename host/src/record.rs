@@ -181,7 +181,7 @@ pub enum Part {
 
 /// UTF-8 text that may share its poll's buffer, so a record's offset needs
 /// no allocation of its own.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SharedText(Bytes);
 
 impl SharedText {

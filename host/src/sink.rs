@@ -12,6 +12,7 @@ mod kafka;
 mod submitted;
 mod topic_creation;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use self::client_config::{
@@ -29,7 +30,7 @@ pub struct Outgoing {
     /// The converted record; `None` when it was dropped (filtered or skipped).
     pub record: Option<LogRecord>,
     /// Its source partition (JSON).
-    pub partition: std::sync::Arc<str>,
+    pub partition: Arc<str>,
     /// Its source offset (JSON).
     pub offset: SharedText,
 }
@@ -109,8 +110,8 @@ impl Delivery {
 /// The last offset of each source partition among `entries`, in first-seen
 /// order. Only those last ones are copied out: a batch's records mostly share
 /// one partition string (the same pointer), so the scan is cheap.
-fn last_offsets<'a, O: ToString + 'a>(entries: impl IntoIterator<Item = (&'a str, &'a O)>) -> Vec<OffsetEntry> {
-    let mut last: Vec<(&str, &O)> = Vec::new();
+fn last_offsets<'a, O: ToString>(entries: impl IntoIterator<Item = (&'a str, O)>) -> Vec<OffsetEntry> {
+    let mut last: Vec<(&str, O)> = Vec::new();
     for (partition, offset) in entries {
         match last.iter_mut().find(|(p, _)| std::ptr::eq(*p, partition) || *p == partition) {
             Some(entry) => entry.1 = offset,

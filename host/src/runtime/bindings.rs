@@ -16,13 +16,13 @@ pub mod since_v0_1_0 {
 
 use std::sync::{Arc, OnceLock};
 
+use bytes::Bytes;
+
 use since_v0_1_0::weir::connector::types as wit;
 
 use crate::plugin::{
     ConfigKeyDef, ConfigType, ConfigValueInfo, ConnectorDescriptor, ConnectorError, ConnectorKind, EndpointKey,
 };
-use bytes::Bytes;
-
 use crate::record::{Data, OutputFormat, Part, PolledRecord, Schema, SchemaType, SharedText, Value};
 
 /// Contract versions this host loads, newest last.
@@ -134,10 +134,10 @@ impl SchemaTable {
     }
 
     /// Converts a batch's records; `output` is what `open-task` asked for,
-    /// and a part encoded where it asked for typed data is refused.
-    /// A poll's records, sharing its buffer: a record's encoded key, value
-    /// and offset are slices of `bytes`, its topic and partition are
-    /// `names` entries, so no record costs an allocation of its own.
+    /// and a part encoded where it asked for typed data is refused. The
+    /// records share the batch: a record's encoded key, value and offset are
+    /// slices of `bytes`, its topic and partition `names` entries, so no
+    /// record costs an allocation of its own.
     pub fn records(&self, batch: wit::RecordBatch, output: OutputFormat) -> Result<Vec<PolledRecord>, MalformedData> {
         let names: Vec<Arc<str>> = batch.names.into_iter().map(Arc::from).collect();
         let packed = Packed { names, bytes: Bytes::from(batch.bytes) };

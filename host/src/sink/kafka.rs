@@ -103,7 +103,7 @@ pub struct KafkaSink {
     /// Topics delivered to since the last commit (for `GET /connectors/{c}/topics`).
     new_active_topics: BTreeSet<String>,
     /// The topic of the previous record: runs of one topic skip the set lookups.
-    last_topic: Option<std::sync::Arc<str>>,
+    last_topic: Option<Arc<str>>,
     submitted: Submitted,
     last_commit: Instant,
     failure: Option<SinkError>,

@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use super::last_offsets;
 use crate::record::SharedText;
 use crate::store::OffsetEntry;
 
@@ -59,24 +60,16 @@ impl Submitted {
     /// Removes the acknowledged prefix and returns the last offset of each
     /// source partition in it, in first-seen order.
     pub fn take_acked_prefix(&mut self) -> Vec<OffsetEntry> {
-        // Each partition's last offset, as a range of `text`: only those are copied out.
-        let mut last: Vec<(Arc<str>, std::ops::Range<usize>)> = Vec::new();
+        let mut taken: Vec<(Arc<str>, std::ops::Range<usize>)> = Vec::new();
         while let Some(slot) = self.slots.pop_front_if(|s| s.acked) {
             self.base += 1;
-            let range = (self.first_start - self.text_base) as usize..(slot.end - self.text_base) as usize;
+            taken.push((
+                slot.partition,
+                (self.first_start - self.text_base) as usize..(slot.end - self.text_base) as usize,
+            ));
             self.first_start = slot.end;
-            match last.iter_mut().find(|(p, _)| Arc::ptr_eq(p, &slot.partition) || *p == slot.partition) {
-                Some(entry) => entry.1 = range,
-                None => last.push((slot.partition, range)),
-            }
         }
-        let out = last
-            .into_iter()
-            .map(|(p, range)| OffsetEntry {
-                partition: p.to_string(),
-                offset: String::from_utf8_lossy(&self.text[range]).into_owned(),
-            })
-            .collect();
+        let out = last_offsets(taken.iter().map(|(p, range)| (&**p, Utf8(&self.text[range.clone()]))));
         // Drop what was taken once it is most of the buffer, so the copy stays rare.
         let consumed = (self.first_start - self.text_base) as usize;
         if consumed > self.text.len() / 2 {
@@ -84,6 +77,16 @@ impl Submitted {
             self.text_base = self.first_start;
         }
         out
+    }
+}
+
+/// Offset bytes that were checked as UTF-8 when pushed, written out only
+/// for the offsets `last_offsets` keeps.
+struct Utf8<'a>(&'a [u8]);
+
+impl std::fmt::Display for Utf8<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&String::from_utf8_lossy(self.0))
     }
 }
 

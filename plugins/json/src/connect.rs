@@ -655,7 +655,7 @@ mod tests {
         let schema = JsonSchema::new(&root);
         let c = JsonConverter { schemas_enable: true, numeric_decimals: false };
         let mut out = String::from("before|");
-        // The first field is written before the missing second one is noticed.
+        // The envelope's start is written before the missing field is noticed.
         assert!(c.convert_into(&mut out, Some(&schema), &V::St(vec![V::I(1)])).is_err());
         assert_eq!(out, "before|");
         assert!(!c.convert_into(&mut out, None, &V::Null).unwrap(), "a null result appends nothing");

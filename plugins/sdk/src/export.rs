@@ -11,7 +11,7 @@ use weir_json::connect::{JsonConverter, JsonSchema};
 
 mod pack;
 
-use self::pack::{Packer, TooLarge};
+use self::pack::{NameSlot, Packer, TooLarge};
 use crate::bindings::exports::weir::connector::source as exp;
 use crate::bindings::weir::connector::types as wit;
 use crate::{
@@ -250,13 +250,13 @@ impl TaskState {
             .map(|h| wit::Header { key: h.key, value: h.value.map(|v| self.data(v, &mut batch.schemas)) })
             .collect();
         Ok(wit::SourceRecord {
-            topic: batch.packer.name(0, record.topic),
+            topic: batch.packer.name(NameSlot::Topic, record.topic),
             kafka_partition: record.kafka_partition,
             key,
             value,
             timestamp: record.timestamp,
             headers,
-            source_partition: batch.packer.name(1, record.source_partition),
+            source_partition: batch.packer.name(NameSlot::Partition, record.source_partition),
             source_offset: batch.packer.push(&record.source_offset)?,
         })
     }

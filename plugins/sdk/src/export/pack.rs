@@ -10,11 +10,18 @@ use crate::bindings::weir::connector::types as wit;
 #[derive(Default)]
 pub struct Packer {
     names: Vec<String>,
-    /// Index in `names` of the name last looked up: consecutive records
-    /// nearly always share their topic and partition.
+    /// Index in `names` of the name last looked up, per [`NameSlot`]:
+    /// consecutive records nearly always share their topic and partition.
     last: [usize; 2],
     /// UTF-8 only so far (JSON and offsets), hence a `String` for `weir_json`'s writers.
     pub bytes: String,
+}
+
+/// Which recently used name [`Packer::name`] checks first.
+#[derive(Clone, Copy)]
+pub enum NameSlot {
+    Topic = 0,
+    Partition = 1,
 }
 
 /// A batch outgrew the 4 GiB a span can address (more than a wasm32 guest's memory).
@@ -22,9 +29,9 @@ pub struct Packer {
 pub struct TooLarge;
 
 impl Packer {
-    /// The index of `name` in `names`, adding it if new; `slot` picks which
-    /// of the two recently used names to check first.
-    pub fn name(&mut self, slot: usize, name: String) -> u32 {
+    /// The index of `name` in `names`, adding it if new.
+    pub fn name(&mut self, slot: NameSlot, name: String) -> u32 {
+        let slot = slot as usize;
         let index = match self.names.get(self.last[slot]) {
             Some(n) if *n == name => self.last[slot],
             _ => match self.names.iter().position(|n| *n == name) {
@@ -68,11 +75,11 @@ mod tests {
     #[test]
     fn names_are_stored_once_and_spans_point_at_what_was_written() {
         let mut p = Packer::default();
-        assert_eq!(p.name(0, "orders".into()), 0);
-        assert_eq!(p.name(1, "{\"server\":\"a\"}".into()), 1);
-        assert_eq!(p.name(0, "orders".into()), 0);
-        assert_eq!(p.name(0, "{\"server\":\"a\"}".into()), 1, "found though not last in its slot");
-        assert_eq!(p.name(0, "customers".into()), 2);
+        assert_eq!(p.name(NameSlot::Topic, "orders".into()), 0);
+        assert_eq!(p.name(NameSlot::Partition, "{\"server\":\"a\"}".into()), 1);
+        assert_eq!(p.name(NameSlot::Topic, "orders".into()), 0);
+        assert_eq!(p.name(NameSlot::Topic, "{\"server\":\"a\"}".into()), 1, "found though not last in its slot");
+        assert_eq!(p.name(NameSlot::Topic, "customers".into()), 2);
         let a = p.push("{\"lsn\":1}").unwrap();
         let b = p.push("{\"lsn\":22}").unwrap();
         let (names, bytes) = p.finish();
