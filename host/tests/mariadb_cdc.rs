@@ -258,10 +258,15 @@ fn the_hand_off_under_concurrent_writes_loses_and_doubles_nothing() {
     w.wait_for("the final insert", Duration::from_secs(120), |w| {
         w.payloads("ho.shop.ticks").iter().any(|p| p["after"]["id"] == 99999)
     });
-    // Replaying every event in order gives exactly the table's final state.
+    assert_replays_to_the_table(&db, &w, "ho.shop.ticks", "shop.ticks");
+}
+
+/// Replaying every event of `topic` in order gives exactly the final
+/// state of `table` (`id`, `v`): no row read twice, none created twice.
+fn assert_replays_to_the_table(db: &MariaDb, w: &Worker, topic: &str, table: &str) {
     let mut state = std::collections::BTreeMap::new();
     let mut reads = BTreeSet::new();
-    for p in w.payloads("ho.shop.ticks") {
+    for p in w.payloads(topic) {
         let after = &p["after"];
         let id = after["id"].as_i64().unwrap();
         match p["op"].as_str().unwrap() {
@@ -272,7 +277,7 @@ fn the_hand_off_under_concurrent_writes_loses_and_doubles_nothing() {
         state.insert(id, after["v"].as_i64().unwrap());
     }
     let table: std::collections::BTreeMap<i64, i64> = db
-        .sql("SELECT id, v FROM shop.ticks")
+        .sql(&format!("SELECT id, v FROM {table}"))
         .lines()
         .map(|l| {
             let (a, b) = l.split_once('\t').unwrap();
@@ -281,6 +286,79 @@ fn the_hand_off_under_concurrent_writes_loses_and_doubles_nothing() {
         .collect();
     assert_eq!(state.len(), table.len());
     assert_eq!(state, table, "the events replay to the table's final state");
+}
+
+#[test]
+fn a_refused_global_read_lock_falls_back_to_read_locks_on_the_captured_tables() {
+    let db = MariaDb::start();
+    db.sql(
+        "CREATE TABLE shop.ticks (id INT PRIMARY KEY, v INT); \
+         INSERT INTO shop.ticks SELECT seq, 0 FROM shop.seq_1_to_20000; \
+         CREATE TABLE shop.other (id INT PRIMARY KEY); \
+         CREATE TABLE shop.few (id INT PRIMARY KEY, v INT); INSERT INTO shop.few VALUES (1, 0), (2, 0)",
+    );
+    // Without RELOAD the server refuses FLUSH TABLES WITH READ LOCK.
+    let grants = "SELECT, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT";
+    db.sql(&format!(
+        "CREATE USER 'tables'@'%' IDENTIFIED BY 'pw'; GRANT {grants}, LOCK TABLES ON *.* TO 'tables'@'%'; \
+         CREATE USER 'nolocks'@'%' IDENTIFIED BY 'pw'; GRANT {grants} ON *.* TO 'nolocks'@'%'"
+    ));
+    let writer = db.block_in_background(
+        "FOR i IN 20001..22000 DO INSERT INTO shop.ticks VALUES (i, 0); \
+           UPDATE shop.ticks SET v = v + 1 WHERE id = i - 20000; END FOR;",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(dir.path());
+    w.create(
+        "tables",
+        config(
+            &db,
+            "tl",
+            json!({"database.user": "tables", "database.password": "pw", "max.batch.size": "500",
+                   "table.include.list": "shop.ticks"}),
+        ),
+    );
+    writer.join().expect("writer");
+    db.sql("INSERT INTO shop.ticks VALUES (99999, 0)");
+    w.wait_for("the final insert", Duration::from_secs(120), |w| {
+        w.payloads("tl.shop.ticks").iter().any(|p| p["after"]["id"] == 99999)
+    });
+    assert_replays_to_the_table(&db, &w, "tl.shop.ticks", "shop.ticks");
+    let log = w.log();
+    assert!(log.contains("locking the captured tables instead"), "{log}");
+    assert!(!log.contains("relying on the consistent snapshot"), "the table locks were granted: {log}");
+
+    // Refused table locks too, MariaDB's consistent snapshot still gives the position.
+    w.create(
+        "nolocks",
+        config(
+            &db,
+            "nl",
+            json!({"database.user": "nolocks", "database.password": "pw", "database.server.id": "5401",
+                   "table.include.list": "shop.few"}),
+        ),
+    );
+    w.wait_for("the snapshot", WAIT, |w| w.payloads("nl.shop.few").len() == 2);
+    db.sql("UPDATE shop.few SET v = 7 WHERE id = 2");
+    w.wait_for("the update", WAIT, |w| w.payloads("nl.shop.few").iter().any(|p| p["op"] == "u"));
+    assert_replays_to_the_table(&db, &w, "nl.shop.few", "shop.few");
+    assert!(w.log().contains("relying on the consistent snapshot"), "{}", w.log());
+    assert_eq!(w.task0("tables").0, "RUNNING");
+}
+
+#[test]
+fn extended_locking_releases_the_global_lock_once_the_rows_are_read() {
+    let db = MariaDb::start();
+    db.sql("CREATE TABLE shop.held (id INT PRIMARY KEY); INSERT INTO shop.held VALUES (1), (2)");
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(dir.path());
+    w.create("held", config(&db, "ex", json!({"snapshot.locking.mode": "extended"})));
+    w.wait_for("the snapshot", WAIT, |w| w.payloads("ex.shop.held").len() == 2);
+    w.wait_for("streaming", WAIT, |w| w.log().contains("Snapshot complete"));
+    // A write still blocked by the global read lock would time out here.
+    db.try_sql("SET SESSION lock_wait_timeout = 10; INSERT INTO shop.held VALUES (3)")
+        .unwrap_or_else(|e| panic!("the write after the snapshot was refused: {e}"));
+    w.wait_for("the insert", WAIT, |w| w.payloads("ex.shop.held").iter().any(|p| p["op"] == "c"));
 }
 
 #[test]

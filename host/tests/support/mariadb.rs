@@ -150,7 +150,7 @@ impl MariaDb {
         c
     }
 
-    fn try_sql(&self, sql: &str) -> Result<String, String> {
+    pub fn try_sql(&self, sql: &str) -> Result<String, String> {
         let out = self.client().arg("-e").arg(sql).output().map_err(|e| e.to_string())?;
         if out.status.success() {
             Ok(String::from_utf8_lossy(&out.stdout).trim_end_matches('\n').to_string())

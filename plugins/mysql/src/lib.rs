@@ -21,6 +21,7 @@ mod events;
 pub mod gtid;
 mod history;
 pub mod jsonb;
+mod lock;
 mod offsets;
 mod resume;
 pub mod rows;

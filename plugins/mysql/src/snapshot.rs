@@ -1,7 +1,8 @@
-//! The initial snapshot: every captured table read inside one
-//! `START TRANSACTION WITH CONSISTENT SNAPSHOT`, opened while the global
-//! read lock held the binlog still, so streaming from the binlog position
-//! read under that lock continues exactly where the snapshot's view ends.
+//! The initial snapshot: every captured table read at the consistent point
+//! `lock::begin` fixed (inside a `START TRANSACTION WITH CONSISTENT
+//! SNAPSHOT` opened while the global read lock held the binlog still, or
+//! under read locks on the captured tables), so streaming from that binlog
+//! position continues exactly where the snapshot's view ends.
 //!
 //! Rows stream from the server (the text protocol sends them one by one),
 //! a batch per poll, so a table of any size takes bounded memory. The last
@@ -71,7 +72,7 @@ impl Snapshot {
     }
 
     /// Reads up to one batch of rows; returns the records and whether the
-    /// snapshot is complete (the transaction is then committed).
+    /// snapshot is complete.
     pub fn read(
         &mut self,
         conn: &mut MyConn,
@@ -125,7 +126,6 @@ impl Snapshot {
         if let Some((table, row, marker)) = self.rows.finish() {
             out.push(self.record(table, &row, marker, emitter, modes)?);
         }
-        conn.execute("COMMIT")?;
         Ok((out, true))
     }
 

@@ -15,15 +15,13 @@ use crate::error::{ER_BINLOG_READ, MyError};
 use crate::events::Emitter;
 use crate::gtid;
 use crate::history::{BinlogPos, Entry, History, Resume};
+use crate::lock::{self, Definition, Held, Start};
 use crate::offsets::{self, Offset};
 use crate::resume::GtidResume;
 use crate::snapshot::{Point, Snapshot};
 use crate::stream::{Context, Schemas, Stream};
 use crate::tables::Captured;
-use crate::wire::{MyConn, ident};
-
-/// Databases that hold the server's own state, never captured.
-const SYSTEM_DATABASES: &[&str] = &["mysql", "information_schema", "performance_schema", "sys"];
+use crate::wire::MyConn;
 
 enum Phase {
     /// Schema change records of the snapshot, then its rows. The last
@@ -159,9 +157,6 @@ impl MyTask {
             // REST API): rebuild it from the tables as they are now.
             log("Rebuilding the schema history from the current table definitions");
             self.read_schema(false)?;
-            if let Some(q) = self.query.as_mut() {
-                q.execute("UNLOCK TABLES; COMMIT")?;
-            }
             return Ok(Phase::Streaming(Box::new(Stream::open(&self.config, o)?)));
         }
         // A snapshot: of the schema only (no_data, recovery and never
@@ -205,91 +200,25 @@ impl MyTask {
         }
     }
 
-    /// Locks, opens the consistent-snapshot transaction, reads the binlog
-    /// position and every table definition into a fresh history, and (in
-    /// `minimal` mode) unlocks. Returns the CREATE statements of the
-    /// captured tables (for schema change events) and the consistent point;
-    /// the transaction stays open for the data.
+    /// Fixes the snapshot's consistent point (`lock::begin`) and reads every
+    /// table definition there into a fresh history; in `minimal` mode the
+    /// global lock is released before the data. Returns the CREATE
+    /// statements of the captured tables (for schema change events) and
+    /// the point; what `begin` holds stays held for the data, and is
+    /// released at once when there is none to read.
     fn read_schema(&mut self, data: bool) -> Result<(Vec<(TableId, String)>, Point), MyError> {
-        let locking = self.config.locking;
-        let db_filter = self.config.databases.clone();
-        let mariadb = self.query()?.is_mariadb();
-        let conn = self.query()?;
-        let locked = if locking == LockingMode::None {
-            false
-        } else {
-            match conn.execute("FLUSH TABLES WITH READ LOCK") {
-                Ok(()) => true,
-                // MariaDB reports the snapshot's binlog position without
-                // a lock; MySQL needs it for an exact hand-off.
-                Err(e) if mariadb && e.code() == Some(1227) => {
-                    weir_sdk::host::warn(&format!("no global read lock ({e}); relying on the consistent snapshot"));
-                    false
-                }
-                Err(e) => return Err(e),
-            }
-        };
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")?;
-        conn.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")?;
-        let point = if mariadb {
-            // Consistent with the transaction's view, lock or not.
-            let status = conn.query("SHOW STATUS LIKE 'binlog_snapshot_%'")?;
-            let mut file = String::new();
-            let mut pos = 0;
-            for row in status.iter().flat_map(|r| r.rows.iter()) {
-                match row.text(0).as_deref() {
-                    Some("Binlog_snapshot_file") => file = row.text(1).unwrap_or_default(),
-                    Some("Binlog_snapshot_position") => pos = row.text(1).and_then(|p| p.parse().ok()).unwrap_or(0),
-                    _ => {}
-                }
-            }
-            let gtids = conn.query_value("SELECT @@global.gtid_binlog_pos")?.filter(|g| !g.is_empty());
-            Point { file, pos, gtids }
-        } else {
-            let status = conn.query("SHOW MASTER STATUS")?;
-            let row = status.iter().find_map(|r| r.rows.first());
-            Point {
-                file: row.and_then(|r| r.text(0)).unwrap_or_default(),
-                pos: row.and_then(|r| r.text(1)).and_then(|p| p.parse().ok()).unwrap_or(0),
-                gtids: row.and_then(|r| r.text(4)).map(|g| g.replace(['\n', '\r'], "")).filter(|g| !g.is_empty()),
-            }
-        };
-        if point.file.is_empty() {
-            return Err(MyError::Protocol(
-                "the server reports no binlog position: is log_bin enabled (log-bin in the server's configuration)?"
-                    .into(),
-            ));
+        // Connected first, then borrowed apart from `self.config`, which `begin` reads too.
+        self.query()?;
+        let Some(conn) = self.query.as_mut() else { return Err(MyError::Closed) };
+        let Start { point, definitions, held } = lock::begin(conn, &self.config)?;
+        if held == Held::Global && self.config.locking == LockingMode::Minimal {
+            conn.execute("UNLOCK TABLES")?;
         }
-        log(&format!("Snapshot consistent point {}:{}", point.file, point.pos));
         let mut catalog = Catalog::default();
         let mut history = History::default();
         history.clear();
-        let mut statements = Vec::new();
-        let databases = conn.query("SHOW DATABASES")?;
-        let names: Vec<String> = databases.iter().flat_map(|r| r.rows.iter()).filter_map(|r| r.text(0)).collect();
-        for db in names {
-            if SYSTEM_DATABASES.contains(&db.to_ascii_lowercase().as_str()) || !db_filter.accepts(&db) {
-                continue;
-            }
-            let create_db = conn.query(&format!("SHOW CREATE DATABASE {}", ident(&db)))?;
-            if let Some(sql) = create_db.iter().find_map(|r| r.rows.first()).and_then(|r| r.text(1)) {
-                statements.push((db.clone(), sql, None));
-            }
-            let tables =
-                conn.query(&format!("SHOW FULL TABLES FROM {} WHERE Table_type = 'BASE TABLE'", ident(&db)))?;
-            let names: Vec<String> = tables.iter().flat_map(|r| r.rows.iter()).filter_map(|r| r.text(0)).collect();
-            for table in names {
-                let create = conn.query(&format!("SHOW CREATE TABLE {}.{}", ident(&db), ident(&table)))?;
-                if let Some(sql) = create.iter().find_map(|r| r.rows.first()).and_then(|r| r.text(1)) {
-                    statements.push((db.clone(), sql, Some(table)));
-                }
-            }
-        }
-        if locked && locking == LockingMode::Minimal {
-            conn.execute("UNLOCK TABLES")?;
-        }
         let mut creates = Vec::new();
-        for (db, sql, table) in statements {
+        for Definition { db, table, sql } in definitions {
             let entry = Entry {
                 at: BinlogPos { file: point.file.clone(), pos: point.pos },
                 db: db.clone(),
@@ -308,7 +237,7 @@ impl MyTask {
             }
         }
         if !data && let Some(q) = self.query.as_mut() {
-            q.execute("COMMIT")?;
+            q.execute(lock::RELEASE)?;
         }
         self.schemas = Schemas::new(catalog, history);
         Ok((creates, point))
@@ -383,6 +312,10 @@ impl MyTask {
     }
 
     fn finish_snapshot(&mut self) -> Result<(), ConnectorError> {
+        // Released before the phase moves on, so a failure here leaves the snapshot to retry.
+        if let Some(q) = self.query.as_mut() {
+            q.execute(lock::RELEASE)?;
+        }
         let Phase::Snapshot { snapshot, .. } = std::mem::replace(&mut self.phase, Phase::Done) else {
             return Ok(());
         };

@@ -250,6 +250,11 @@ impl MyConn {
         self.server_version.contains("MariaDB")
     }
 
+    /// The statement reporting the current binlog position.
+    pub fn binlog_status_statement(&self) -> &'static str {
+        binlog_status_statement(&self.server_version)
+    }
+
     fn handshake(&mut self, params: &ConnectParams) -> Result<(), MyError> {
         let greeting = self.read_packet(params.connect_timeout.max(Duration::from_secs(10)))?;
         if greeting.first() == Some(&0xFF) {
@@ -679,6 +684,18 @@ pub fn server_error(packet: &[u8]) -> MyError {
     MyError::Server { code, state, message: String::from_utf8_lossy(r.rest()).into_owned() }
 }
 
+/// MySQL 8.2 renamed `SHOW MASTER STATUS` to `SHOW BINARY LOG STATUS`, and
+/// 8.4 dropped the old name; MariaDB keeps it.
+fn binlog_status_statement(server_version: &str) -> &'static str {
+    let mut parts = server_version.split(|c: char| !c.is_ascii_digit()).map(|p| p.parse::<u32>().unwrap_or(0));
+    let version = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    if !server_version.contains("MariaDB") && version >= (8, 2) {
+        "SHOW BINARY LOG STATUS"
+    } else {
+        "SHOW MASTER STATUS"
+    }
+}
+
 /// Quotes an identifier with backquotes.
 pub fn ident(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
@@ -687,6 +704,16 @@ pub fn ident(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_binlog_position_statement_follows_mysqls_rename() {
+        assert_eq!(binlog_status_statement("8.0.36"), "SHOW MASTER STATUS");
+        assert_eq!(binlog_status_statement("8.2.0"), "SHOW BINARY LOG STATUS");
+        assert_eq!(binlog_status_statement("8.4.3-log"), "SHOW BINARY LOG STATUS");
+        assert_eq!(binlog_status_statement("9.1.0"), "SHOW BINARY LOG STATUS");
+        assert_eq!(binlog_status_statement("5.5.5-10.11.6-MariaDB-0+deb12u1"), "SHOW MASTER STATUS");
+        assert_eq!(binlog_status_statement("11.4.2-MariaDB"), "SHOW MASTER STATUS");
+    }
 
     #[test]
     fn lenenc_round_trips() {
