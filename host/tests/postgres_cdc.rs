@@ -442,10 +442,14 @@ fn every_snapshot_mode_behaves_as_debeziums() {
 #[test]
 fn transaction_metadata_heartbeats_truncates_and_logical_messages() {
     let pg = Postgres::start();
-    pg.sql("CREATE TABLE public.a (id int PRIMARY KEY); CREATE TABLE public.b (id int PRIMARY KEY)");
+    pg.sql(
+        "CREATE TABLE public.a (id int PRIMARY KEY); CREATE TABLE public.b (id int PRIMARY KEY); \
+         CREATE TABLE public.hb (id serial PRIMARY KEY)",
+    );
     let dir = tempfile::tempdir().unwrap();
     let w = worker(dir.path());
     let extra = json!({"provide.transaction.metadata": "true", "heartbeat.interval.ms": "300",
+                       "heartbeat.action.query": "INSERT INTO public.hb DEFAULT VALUES",
                        "skipped.operations": "none", "value.converter.schemas.enable": "false",
                        "key.converter.schemas.enable": "false"});
     w.create("tx", config(&pg, "tx", "tx_slot", extra));
@@ -490,6 +494,10 @@ fn transaction_metadata_heartbeats_truncates_and_logical_messages() {
     let (key, value) = w.events("__debezium-heartbeat.tx").remove(0);
     assert_eq!(key, Some(json!({"serverName": "tx"})));
     assert!(value.unwrap()["ts_ms"].is_i64());
+    // heartbeat.action.query writes to a captured table, whose changes stream too.
+    w.wait_for("the heartbeat table's changes", WAIT, |w| w.topic_len("tx.public.hb") >= 2);
+    let inserted: u64 = pg.sql("SELECT count(*) FROM public.hb").trim().parse().unwrap();
+    assert!(inserted >= 2, "{inserted} heartbeat rows");
 }
 
 #[test]

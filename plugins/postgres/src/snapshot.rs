@@ -26,6 +26,10 @@ pub struct Snapshot {
     current: usize,
     cursor_open: bool,
     table_exhausted: bool,
+    /// A FETCH already sent, whose rows the next `read` takes: sent as one
+    /// batch ends, the server produces the next while this poll's records
+    /// are converted and delivered.
+    fetch_sent: bool,
     rows: Lookahead<Vec<Datum>>,
     consistent_point: u64,
     tx_id: Option<i64>,
@@ -59,6 +63,7 @@ impl Snapshot {
             current: 0,
             cursor_open: false,
             table_exhausted: false,
+            fetch_sent: false,
             rows: Lookahead::default(),
             consistent_point,
             tx_id,
@@ -99,7 +104,10 @@ impl Snapshot {
                 crate::log_info(&format!("Snapshot: reading table {}", table.id.qualified()));
             }
             if !self.table_exhausted {
-                conn.start_query(&format!("FETCH FORWARD {} FROM weir_snapshot", self.fetch_size))?;
+                if !self.fetch_sent {
+                    conn.start_query(&self.fetch_query())?;
+                }
+                self.fetch_sent = false;
                 let mut n = 0;
                 while let Some(row) = conn.next_row()? {
                     n += 1;
@@ -112,6 +120,8 @@ impl Snapshot {
                     self.table_exhausted = true;
                 }
                 if !self.table_exhausted {
+                    conn.start_query(&self.fetch_query())?;
+                    self.fetch_sent = true;
                     return Ok((out, false));
                 }
             }
@@ -132,6 +142,10 @@ impl Snapshot {
             out.push(self.record(table, &row, marker, emitter, modes)?);
         }
         Ok((out, true))
+    }
+
+    fn fetch_query(&self) -> String {
+        format!("FETCH FORWARD {} FROM weir_snapshot", self.fetch_size)
     }
 
     fn record(

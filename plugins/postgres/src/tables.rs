@@ -20,6 +20,8 @@ pub struct Captured {
     /// Data-change topic.
     pub topic: String,
     columns: Vec<Column>,
+    /// Each column's converter, by column index.
+    converters: Vec<types::Converter>,
     /// Indexes of the columns in the row schema.
     value_cols: Vec<usize>,
     /// Indexes of the key columns, in key order.
@@ -68,13 +70,23 @@ impl Captured {
         });
         let row = row.shared();
         let envelope = envelope::schema(&topic, &row, source).shared();
-        Self { id: info.id.clone(), topic, columns: info.columns.clone(), value_cols, key_cols, key_schema, envelope }
+        Self {
+            id: info.id.clone(),
+            topic,
+            columns: info.columns.clone(),
+            converters: info.columns.iter().map(types::Converter::of).collect(),
+            value_cols,
+            key_cols,
+            key_schema,
+            envelope,
+        }
     }
 
     fn convert(&self, i: usize, datum: Option<&Datum>, modes: &Modes) -> Result<Value, ConnectorError> {
         let col = &self.columns[i];
         match datum {
-            Some(Datum::Text(text)) => types::text_value(col, text, modes)
+            Some(Datum::Text(text)) => self.converters[i]
+                .value(col, text, modes)
                 .map_err(|e| ConnectorError::fatal(format!("table {}: {e}", self.id.qualified()))),
             Some(Datum::Unchanged) => Ok(types::unavailable_value(col, modes)),
             Some(Datum::Null) | None if col.not_null => Ok(types::missing_value(col, modes)),

@@ -287,16 +287,17 @@ impl PgTask {
             return Ok(());
         }
         self.next_heartbeat = Some(Instant::now() + Duration::from_millis(self.config.common.heartbeat_interval_ms));
-        if let Some(sql) = self.config.heartbeat_action_query.clone()
+        // Only while streaming: during a snapshot the query connection
+        // holds the snapshot's transaction and, often, a FETCH in flight.
+        let Phase::Streaming(stream) = &mut self.phase else { return Ok(()) };
+        if let Some(sql) = self.config.heartbeat_action_query.as_deref()
             && let Some(q) = self.query.as_mut()
-            && let Err(e) = q.query(&sql)
+            && let Err(e) = q.query(sql)
         {
             weir_sdk::host::warn(&format!("heartbeat.action.query failed: {e}"));
         }
-        if let Phase::Streaming(stream) = &mut self.phase {
-            let topic = self.config.common.topics.heartbeat();
-            out.push(stream.heartbeat(&self.emitter, &topic));
-        }
+        let topic = self.config.common.topics.heartbeat();
+        out.push(stream.heartbeat(&self.emitter, &topic));
         Ok(())
     }
 }
@@ -357,7 +358,14 @@ impl SourceTask for PgTask {
     fn close(&mut self) {
         match std::mem::replace(&mut self.phase, Phase::Done) {
             Phase::Streaming(stream) => stream.close(),
-            Phase::Snapshot { repl, .. } => repl.terminate_owned(),
+            Phase::Snapshot { repl, .. } => {
+                repl.terminate_owned();
+                // The snapshot's transaction is abandoned, and a FETCH may
+                // be in flight: the slot is dropped on a new connection.
+                if let Some(mut q) = self.query.take() {
+                    q.terminate();
+                }
+            }
             _ => {}
         }
         if self.config.drop_slot_on_stop {

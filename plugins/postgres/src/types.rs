@@ -176,13 +176,29 @@ pub fn column_schema(col: &Column, modes: &Modes) -> Option<Schema> {
 /// A non-null value in PostgreSQL's text output format → the Connect value
 /// for the column's schema.
 pub fn text_value(col: &Column, text: &str, modes: &Modes) -> Result<Value, TypeError> {
-    let kind = kind_of(&col.ty, col.typmod);
-    kind_value(&kind, text, modes, !col.not_null).map_err(|reason| TypeError {
-        column: col.name.clone(),
-        type_name: col.ty.name.clone(),
-        text: text.chars().take(200).collect(),
-        reason,
-    })
+    Converter::of(col).value(col, text, modes)
+}
+
+/// How one column's values convert, worked out once per table (domains
+/// resolved, enum labels joined) instead of once per value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Converter(Kind);
+
+impl Converter {
+    /// The converter for `col`.
+    pub fn of(col: &Column) -> Self {
+        Self(kind_of(&col.ty, col.typmod))
+    }
+
+    /// [`text_value`] for `col`, the column this converter was made for.
+    pub fn value(&self, col: &Column, text: &str, modes: &Modes) -> Result<Value, TypeError> {
+        kind_value(&self.0, text, modes, !col.not_null).map_err(|reason| TypeError {
+            column: col.name.clone(),
+            type_name: col.ty.name.clone(),
+            text: text.chars().take(200).collect(),
+            reason,
+        })
+    }
 }
 
 /// The value Debezium puts for a NOT NULL column whose image has no value
