@@ -712,8 +712,7 @@ impl Decoder {
 /// Whether a server of this version writes the checksum algorithm into its
 /// FORMAT_DESCRIPTION (MySQL 5.6.1+, MariaDB 5.3+).
 fn checksum_aware(version: &str) -> bool {
-    let mut parts = version.split(|c: char| !c.is_ascii_digit()).map(|p| p.parse::<u32>().unwrap_or(0));
-    let v = (parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    let v = crate::wire::version_number(version);
     v >= (5, 6, 1) || (version.contains("MariaDB") && v >= (5, 3, 0))
 }
 

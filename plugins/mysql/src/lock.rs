@@ -26,7 +26,11 @@ const SYSTEM_DATABASES: &[&str] = &["mysql", "information_schema", "performance_
 const DENIED: [u16; 3] = [1044, 1142, 1227];
 
 fn is_denied(e: &MyError) -> bool {
-    e.code().is_some_and(|c| DENIED.contains(&c))
+    e.code().is_some_and(is_denied_code)
+}
+
+fn is_denied_code(code: u16) -> bool {
+    DENIED.contains(&code)
 }
 
 /// Ends what a snapshot held for its rows: the transaction, then any lock
@@ -82,10 +86,12 @@ pub fn begin(conn: &mut MyConn, config: &MyConfig) -> Result<Start, MyError> {
          until their rows are read"
     ));
     let layout = list(conn, config)?;
-    let captured: Vec<TableId> = layout.iter().filter_map(|l| l.captured.clone()).collect();
-    if !captured.is_empty() {
-        let tables: Vec<String> =
-            captured.iter().map(|id| format!("{}.{} READ", ident(&id.database), ident(&id.table))).collect();
+    let tables: Vec<String> = layout
+        .iter()
+        .filter_map(|l| l.captured.as_ref())
+        .map(|id| format!("{}.{} READ", ident(&id.database), ident(&id.table)))
+        .collect();
+    if !tables.is_empty() {
         match conn.execute(&format!("LOCK TABLES {}", tables.join(", "))) {
             Ok(()) => {}
             Err(e) if is_denied(&e) && conn.is_mariadb() => {
@@ -95,7 +101,7 @@ pub fn begin(conn: &mut MyConn, config: &MyConfig) -> Result<Start, MyError> {
                 ));
                 return in_transaction(conn, config, Held::Nothing);
             }
-            Err(MyError::Server { code, state, message }) if DENIED.contains(&code) => {
+            Err(MyError::Server { code, state, message }) if is_denied_code(code) => {
                 return Err(MyError::Server {
                     code,
                     state,

@@ -31,8 +31,9 @@ pub struct Point {
     pub gtids: Option<String>,
 }
 
-/// A snapshot in progress on the query connection (which holds the
-/// snapshot transaction until the snapshot completes).
+/// A snapshot in progress on the query connection, which holds what
+/// `lock::begin` left open (a transaction, table locks or both) until the
+/// task releases it at the end.
 pub struct Snapshot {
     tables: Vec<Captured>,
     current: usize,
@@ -49,7 +50,7 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Starts reading `tables` in the transaction already open on the connection.
+    /// Starts reading `tables` at `point`, as `lock::begin` left the connection.
     pub fn new(tables: Vec<Captured>, point: Point, batch: usize) -> Self {
         let mut snapshot = Self {
             tables,

@@ -684,12 +684,18 @@ pub fn server_error(packet: &[u8]) -> MyError {
     MyError::Server { code, state, message: String::from_utf8_lossy(r.rest()).into_owned() }
 }
 
+/// The leading `major.minor.patch` of a server version string (`8.0.36`,
+/// `10.11.6-MariaDB-…`), missing parts as 0. MariaDB's replication prefix
+/// `5.5.5-` is not skipped: callers check for "MariaDB" first.
+pub fn version_number(server_version: &str) -> (u32, u32, u32) {
+    let mut parts = server_version.split(|c: char| !c.is_ascii_digit()).map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+}
+
 /// MySQL 8.2 renamed `SHOW MASTER STATUS` to `SHOW BINARY LOG STATUS`, and
 /// 8.4 dropped the old name; MariaDB keeps it.
 fn binlog_status_statement(server_version: &str) -> &'static str {
-    let mut parts = server_version.split(|c: char| !c.is_ascii_digit()).map(|p| p.parse::<u32>().unwrap_or(0));
-    let version = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-    if !server_version.contains("MariaDB") && version >= (8, 2) {
+    if !server_version.contains("MariaDB") && version_number(server_version) >= (8, 2, 0) {
         "SHOW BINARY LOG STATUS"
     } else {
         "SHOW MASTER STATUS"
