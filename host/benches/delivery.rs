@@ -4,18 +4,23 @@
 //! sandbox → JsonConverter (`schemas.enable=false`) → sink — into the
 //! embedded log and into Kafka (a tansu broker started here), against the
 //! physical limit: a raw rdkafka producer with the same settings sending the
-//! same bytes to the same broker in the same run. Also the worker's peak RSS
-//! while delivering to Kafka.
+//! same bytes to the same broker in the same run (three runs of each, taken
+//! in turn, medians compared). Also the worker's peak RSS while delivering
+//! to Kafka.
 
 #[path = "../tests/support/worker.rs"]
 mod worker;
 
 #[path = "../tests/support/kafka.rs"]
 mod kafka;
+#[allow(dead_code, reason = "only the interleaved runs are used here")]
+#[path = "support/limit.rs"]
+mod limit;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use limit::Limit;
 use rdkafka::config::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
@@ -45,10 +50,6 @@ fn run_connector(w: &Worker, name: &str, topic: &str) -> Duration {
     t.elapsed()
 }
 
-fn rate(d: Duration) -> f64 {
-    N as f64 / d.as_secs_f64()
-}
-
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let broker = kafka::Broker::start();
@@ -74,34 +75,91 @@ fn main() {
         records.iter().map(|(k, v)| k.as_ref().map_or(0, Vec::len) + v.as_ref().map_or(0, Vec::len)).sum();
     drop(embedded);
 
-    // 2. Kafka through Weir.
+    // 2. Kafka through Weir and 3. the limit, a raw producer with the same
+    // settings sending the same bytes to the same broker: three runs of
+    // each, taken in turn (each into a new topic), their medians compared.
     let props = [("bootstrap.servers", bootstrap.as_str()), ("offset.flush.interval.ms", "100")];
     // Started once to fill the compile cache, so the peak RSS is that of
     // delivering, not of compiling the components at first start.
     let mut w = Worker::start(&dir.path().join("kafka"), &props);
     w.terminate();
-    let w = Worker::start(&dir.path().join("kafka"), &props);
     let broker_pid = broker.pid().to_string();
-    let worker_pid = w.pid().expect("worker pid").to_string();
-    let (worker_cpu0, broker_cpu0) = (worker::cpu_seconds(&worker_pid), worker::cpu_seconds(&broker_pid));
-    let kafka_time = run_connector(&w, "kafka", "bench-weir");
-    let worker_cpu = worker::cpu_seconds(&worker_pid) - worker_cpu0;
-    let broker_cpu_weir = worker::cpu_seconds(&broker_pid) - broker_cpu0;
-    let rss = w.peak_rss_mib();
-    drop(w);
-
-    // 3. The limit: a raw producer, same settings, same bytes, same broker.
     let worker_props: BTreeMap<String, String> = props.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let settings = producer_settings(&worker_props, &BTreeMap::new(), OverridePolicy::All).expect("settings");
+    // CPU seconds over all runs: (worker, broker) while Weir ran, (raw
+    // producer, broker) while it ran.
+    let (mut weir_cpu, mut raw_cpu) = ((0.0, 0.0), (0.0, 0.0));
+    let mut raw_run = 0;
+    let raw_once = || {
+        let topic = format!("bench-raw-{raw_run}");
+        raw_run += 1;
+        broker.create_topic(&topic, 3);
+        let (raw_cpu0, broker_cpu0) = (worker::cpu_seconds("self"), worker::cpu_seconds(&broker_pid));
+        let elapsed = produce_raw(&settings, &topic, &records);
+        raw_cpu.0 += worker::cpu_seconds("self") - raw_cpu0;
+        raw_cpu.1 += worker::cpu_seconds(&broker_pid) - broker_cpu0;
+        elapsed
+    };
+    // Each run has a worker of its own (the compile cache warm): the peak
+    // RSS is that of one worker delivering one connector, not what the
+    // allocator kept from the connectors before it.
+    let mut rss: f64 = 0.0;
+    let weir_once = |run: usize| {
+        let w = Worker::start(&dir.path().join("kafka"), &props);
+        let worker_pid = w.pid().expect("worker pid").to_string();
+        let topic = format!("bench-weir-{run}");
+        broker.create_topic(&topic, 3);
+        let (worker_cpu0, broker_cpu0) = (worker::cpu_seconds(&worker_pid), worker::cpu_seconds(&broker_pid));
+        let elapsed = run_connector(&w, &format!("kafka{run}"), &topic);
+        weir_cpu.0 += worker::cpu_seconds(&worker_pid) - worker_cpu0;
+        weir_cpu.1 += worker::cpu_seconds(&broker_pid) - broker_cpu0;
+        rss = rss.max(w.peak_rss_mib());
+        // Deleted, so the next run's worker does not restart it.
+        w.delete(&format!("/connectors/kafka{run}"));
+        elapsed
+    };
+    let (raw, weir) = Limit::interleaved(raw_once, weir_once);
+    let (kafka_rate, raw_rate) = (weir.rate(N), raw.rate(N));
+    let per_record = |cpu: f64| cpu * 1e6 / (3 * N) as f64;
+
+    println!(
+        "delivery: {N} datagen orders records, {:.1} MiB of keys+values, schemas.enable=false",
+        bytes as f64 / 1048576.0
+    );
+    let embedded_rate = N as f64 / embedded_time.as_secs_f64();
+    println!("  embedded log   {embedded_rate:>9.0} rec/s  (one run)");
+    let (lo, hi) = weir.range(N);
+    println!("  kafka (weir)   {kafka_rate:>9.0} rec/s  (median of 3: {lo:.0}–{hi:.0})");
+    let (lo, hi) = raw.range(N);
+    println!(
+        "  kafka (raw)    {raw_rate:>9.0} rec/s  (median of 3: {lo:.0}–{hi:.0})  <- limit: same settings, same bytes, same broker"
+    );
+    println!("  weir kafka / raw producer = {:.2}", kafka_rate / raw_rate);
+    println!("  weir embedded / raw producer = {:.2}", embedded_rate / raw_rate);
+    println!("  worker peak RSS while delivering to Kafka: {rss:.1} MiB");
+    // On a machine with few cores the broker, the producer and the worker
+    // share them, so the Kafka ratio is bounded by how much CPU per record
+    // the worker adds to what the raw producer and the broker spend.
+    println!(
+        "  CPU per record: weir worker {:.2} µs + broker {:.2} µs; raw producer {:.2} µs + broker {:.2} µs",
+        per_record(weir_cpu.0),
+        per_record(weir_cpu.1),
+        per_record(raw_cpu.0),
+        per_record(raw_cpu.1)
+    );
+}
+
+/// Sends `records` to `topic` with a raw producer made from `settings`,
+/// waiting for every delivery; returns the time taken.
+fn produce_raw(settings: &BTreeMap<String, String>, topic: &str, records: &[KeyValue]) -> Duration {
     let mut config = ClientConfig::new();
-    for (k, v) in &settings {
+    for (k, v) in settings {
         config.set(k, v);
     }
     let producer: ThreadedProducer<DefaultProducerContext> = config.create().expect("raw producer");
-    let (raw_cpu0, broker_cpu0) = (worker::cpu_seconds("self"), worker::cpu_seconds(&broker_pid));
     let t = Instant::now();
-    for (key, value) in &records {
-        let mut record = BaseRecord::<[u8], [u8]>::to("bench-raw");
+    for (key, value) in records {
+        let mut record = BaseRecord::<[u8], [u8]>::to(topic);
         if let Some(k) = key {
             record = record.key(k.as_slice());
         }
@@ -120,33 +178,5 @@ fn main() {
         }
     }
     producer.flush(Duration::from_secs(120)).expect("raw flush");
-    let raw_time = t.elapsed();
-    let raw_cpu = worker::cpu_seconds("self") - raw_cpu0;
-    let broker_cpu_raw = worker::cpu_seconds(&broker_pid) - broker_cpu0;
-    let per_record = |cpu: f64| cpu * 1e6 / N as f64;
-
-    println!(
-        "delivery: {N} datagen orders records, {:.1} MiB of keys+values, schemas.enable=false",
-        bytes as f64 / 1048576.0
-    );
-    println!("  embedded log   {:>9.0} rec/s  ({:.2} s)", rate(embedded_time), embedded_time.as_secs_f64());
-    println!("  kafka (weir)   {:>9.0} rec/s  ({:.2} s)", rate(kafka_time), kafka_time.as_secs_f64());
-    println!(
-        "  kafka (raw)    {:>9.0} rec/s  ({:.2} s)  <- limit: same settings, same bytes, same broker",
-        rate(raw_time),
-        raw_time.as_secs_f64()
-    );
-    println!("  weir kafka / raw producer = {:.2}", raw_time.as_secs_f64() / kafka_time.as_secs_f64());
-    println!("  weir embedded / raw producer = {:.2}", raw_time.as_secs_f64() / embedded_time.as_secs_f64());
-    println!("  worker peak RSS while delivering to Kafka: {rss:.1} MiB");
-    // On a machine with few cores the broker, the producer and the worker
-    // share them, so the Kafka ratio is bounded by how much CPU per record
-    // the worker adds to what the raw producer and the broker spend.
-    println!(
-        "  CPU per record: weir worker {:.2} µs + broker {:.2} µs; raw producer {:.2} µs + broker {:.2} µs",
-        per_record(worker_cpu),
-        per_record(broker_cpu_weir),
-        per_record(raw_cpu),
-        per_record(broker_cpu_raw)
-    );
+    t.elapsed()
 }

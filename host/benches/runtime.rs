@@ -93,22 +93,17 @@ fn main() {
         let (cpu0, t) = (cpu_time(), Instant::now());
         let mut records = 0usize;
         while t.elapsed() < run_for {
-            records += instance.poll(task, 500).expect("call").expect("poll").len();
+            records += instance.poll(task, 500).expect("call").expect("poll").into_records().expect("records").len();
         }
         let (wall, cpu) = (t.elapsed(), cpu_time() - cpu0);
         let wasm_rate = records as f64 / wall.as_secs_f64();
 
         let t = Instant::now();
         let mut native = 0u64;
+        let (topic, partition) = (Arc::from("bench"), Arc::from("{\"task.id\":0}"));
         while t.elapsed() < Duration::from_secs(1) {
             for _ in 0..1000 {
-                let r = q.record(
-                    "bench",
-                    0,
-                    native,
-                    "{\"task.id\":0}",
-                    format!("{{\"current.iteration\":{}}}", native + 1),
-                );
+                let r = q.record(&topic, 0, native, &partition, format!("{{\"current.iteration\":{}}}", native + 1));
                 std::hint::black_box(r);
                 native += 1;
             }

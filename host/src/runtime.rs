@@ -30,8 +30,8 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine};
 
-pub use self::bindings::SUPPORTED_VERSIONS;
 use self::bindings::since_v0_1_0::{Plugin as Bindings, PluginPre};
+pub use self::bindings::{PolledBatch, SUPPORTED_VERSIONS};
 pub use self::host_impl::HostServices;
 pub use self::instance::{CallError, Instance, TaskRef};
 use self::sandbox::StoreState;

@@ -20,7 +20,9 @@ use handoff::{Handoff, Take};
 use crate::convert::Converter;
 use crate::plugin::ConnectorError;
 use crate::record::{OutputFormat, Part, PolledRecord};
-use crate::runtime::{DisplayChain, Grants, HostServices, Instance, Limits, LoadedPlugin, Runtime, TaskRef};
+use crate::runtime::{
+    DisplayChain, Grants, HostServices, Instance, Limits, LoadedPlugin, PolledBatch, Runtime, TaskRef,
+};
 use crate::sink::{Delivery, Outgoing, Sink};
 use crate::store::{LogRecord, OffsetEntry, StateStore};
 use crate::transforms::Chain;
@@ -275,7 +277,7 @@ fn run(spec: &TaskSpec, status: &Mutex<Status>, control: &TaskControl) {
     // Polling (the plugin's work) and delivery (transforms, converters, the
     // sink's durable commit) run on two threads, so neither waits for the
     // other: what was polled is delivered while the next poll runs.
-    let handoff = Handoff::<PolledRecord>::new(GATHER_MAX_RECORDS);
+    let handoff = Handoff::<PolledBatch>::new(GATHER_MAX_RECORDS);
     let (reports, delivered) = std::sync::mpsc::channel::<Delivered>();
     let mut failure = std::thread::scope(|scope| {
         let delivery = std::thread::Builder::new()
@@ -343,7 +345,7 @@ fn poll_loop(
     instance: &mut Instance,
     task: TaskRef,
     retry: &mut RetryState,
-    handoff: &Handoff<PolledRecord>,
+    handoff: &Handoff<PolledBatch>,
     delivered: &std::sync::mpsc::Receiver<Delivered>,
 ) -> Option<String> {
     // Delivery ended early; its report says why.
@@ -393,11 +395,11 @@ fn deliver(
     control: &TaskControl,
     mut chain: Chain,
     mut sink: Box<dyn Sink>,
-    handoff: &Handoff<PolledRecord>,
+    handoff: &Handoff<PolledBatch>,
     reports: std::sync::mpsc::Sender<Delivered>,
 ) {
     // However delivery ends, a poller waiting for room stops waiting.
-    struct Ended<'a>(&'a Handoff<PolledRecord>);
+    struct Ended<'a>(&'a Handoff<PolledBatch>);
     impl Drop for Ended<'_> {
         fn drop(&mut self) {
             self.0.delivery_ended();
@@ -436,25 +438,29 @@ fn deliver(
     }
 }
 
-/// Transforms and converts a polled batch for the sink, per
+/// Transforms and converts polled batches for the sink, per
 /// `errors.tolerance`: a skipped record still carries its offset. `Err` is
-/// the task's failure trace.
-fn outgoing(spec: &TaskSpec, chain: &mut Chain, records: Vec<PolledRecord>) -> Result<Vec<Outgoing>, String> {
-    let mut batch = Vec::with_capacity(records.len());
-    for record in records {
-        // Both share the poll's buffers: these are reference counts, not copies.
-        let (partition, offset) = (record.source_partition.clone(), record.source_offset.clone());
-        match process(spec, chain, record) {
-            Ok(record) => batch.push(Outgoing { record, partition, offset }),
-            Err(failure) if spec.errors.tolerate_all => {
-                if spec.errors.log {
-                    failure.log(spec, true);
+/// the task's failure trace. The records are read out of the batches here,
+/// on the delivery thread, so the polling thread is free for the plugin.
+fn outgoing(spec: &TaskSpec, chain: &mut Chain, polled: Vec<PolledBatch>) -> Result<Vec<Outgoing>, String> {
+    let mut batch = Vec::with_capacity(polled.iter().map(PolledBatch::len).sum());
+    for records in polled {
+        // Data a plugin sent malformed fails its task, as a trap would.
+        for record in records.into_records().map_err(|e| e.to_string())? {
+            // Both share the poll's buffers: these are reference counts, not copies.
+            let (partition, offset) = (record.source_partition.clone(), record.source_offset.clone());
+            match process(spec, chain, record) {
+                Ok(record) => batch.push(Outgoing { record, partition, offset }),
+                Err(failure) if spec.errors.tolerate_all => {
+                    if spec.errors.log {
+                        failure.log(spec, true);
+                    }
+                    batch.push(Outgoing { record: None, partition, offset });
                 }
-                batch.push(Outgoing { record: None, partition, offset });
-            }
-            Err(failure) => {
-                failure.log(spec, false);
-                return Err(format!("Tolerance exceeded in error handler: {failure}"));
+                Err(failure) => {
+                    failure.log(spec, false);
+                    return Err(format!("Tolerance exceeded in error handler: {failure}"));
+                }
             }
         }
     }

@@ -29,7 +29,7 @@ fn poll_datagen(rt: &Runtime, output: OutputFormat, n: usize) -> Vec<PolledRecor
     let task = instance.open_task(DATAGEN, 0, &config, output).expect("call").expect("open");
     let mut records = Vec::new();
     while records.len() < n {
-        records.extend(instance.poll(task, 500).expect("call").expect("poll"));
+        records.extend(instance.poll(task, 500).expect("call").expect("poll").into_records().expect("records"));
     }
     records.truncate(n);
     records

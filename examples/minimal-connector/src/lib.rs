@@ -18,7 +18,8 @@ impl Connector for Counter {
     }
 
     fn open_task(&self, _task_id: u32, config: Config) -> Result<Box<dyn SourceTask>, ConnectorError> {
-        let topic = config.required("topic")?.to_string();
+        // Shared: every record names it, and a clone is a reference count.
+        let topic: Arc<str> = config.required("topic")?.into();
         // Resume after the last number that was durably delivered.
         let next = host::committed_offset(PARTITION)
             .and_then(|o| o.trim_start_matches("{\"n\":").trim_end_matches('}').parse::<i64>().ok())
@@ -32,7 +33,7 @@ impl Connector for Counter {
 const PARTITION: &str = "{\"counter\":\"main\"}";
 
 struct CounterTask {
-    topic: String,
+    topic: Arc<str>,
     next: i64,
     schema: Arc<Schema>,
 }
@@ -43,8 +44,8 @@ impl SourceTask for CounterTask {
         std::thread::sleep(deadline.saturating_duration_since(Instant::now()).min(Duration::from_millis(100)));
         let n = self.next;
         self.next += 1;
-        let record =
-            SourceRecord::new(&self.topic, PARTITION, format!("{{\"n\":{n}}}")).value(Some(self.schema.clone()), n);
+        let record = SourceRecord::new(self.topic.clone(), PARTITION, format!("{{\"n\":{n}}}"))
+            .value(Some(self.schema.clone()), n);
         Ok(vec![record])
     }
 }

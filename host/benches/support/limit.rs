@@ -1,5 +1,6 @@
 //! Timing a physical limit: a tool run three times on the same data, the
-//! median kept. On these machines a tool's rate moves by up to 2x between
+//! median kept (and, where our side's runs vary as much, three of ours
+//! taken in turn with the tool's). On these machines a tool's rate moves by up to 2x between
 //! runs a minute apart, and one run's outlier would set the ratio.
 
 use std::time::Duration;
@@ -15,6 +16,19 @@ impl Limit {
         let mut runs = [run(), run(), run()];
         runs.sort();
         Self { runs }
+    }
+
+    /// Three runs of a limit tool and three of ours (`run` gets the run's
+    /// number), taken in turn so that both see the machine in the same moods.
+    pub fn interleaved(mut limit: impl FnMut() -> Duration, mut ours: impl FnMut(usize) -> Duration) -> (Self, Self) {
+        let (mut limits, mut runs) = ([Duration::ZERO; 3], [Duration::ZERO; 3]);
+        for run in 0..3 {
+            limits[run] = limit();
+            runs[run] = ours(run);
+        }
+        limits.sort();
+        runs.sort();
+        (Self { runs: limits }, Self { runs })
     }
 
     /// The median run's rate for `items`.

@@ -109,8 +109,10 @@ pub fn connector_error(e: wit::ConnectorError) -> ConnectorError {
     }
 }
 
-/// Schemas a task has introduced, by id.
-#[derive(Default)]
+/// Schemas a task has introduced, by id. Batches hold it shared (see
+/// [`PolledBatch`]); a batch that introduces schemas copies it only while
+/// an earlier batch still holds it.
+#[derive(Default, Clone)]
 pub struct SchemaTable {
     schemas: std::collections::HashMap<u32, Arc<Schema>>,
 }
@@ -140,14 +142,14 @@ impl SchemaTable {
     /// record costs an allocation of its own.
     pub fn records(&self, batch: wit::RecordBatch, output: OutputFormat) -> Result<Vec<PolledRecord>, MalformedData> {
         let names: Vec<Arc<str>> = batch.names.into_iter().map(Arc::from).collect();
-        let packed = Packed { names, bytes: Bytes::from(batch.bytes) };
-        batch.records.into_iter().map(|r| self.record(r, &packed, output)).collect()
+        let mut packed = Packed { names, bytes: Bytes::from(batch.bytes), last_offset: None };
+        batch.records.into_iter().map(|r| self.record(r, &mut packed, output)).collect()
     }
 
     fn record(
         &self,
         r: wit::SourceRecord,
-        packed: &Packed,
+        packed: &mut Packed,
         output: OutputFormat,
     ) -> Result<PolledRecord, MalformedData> {
         let headers = r
@@ -155,7 +157,7 @@ impl SchemaTable {
             .into_iter()
             .map(|h| Ok((h.key, h.value.map(|v| self.data(v)).transpose()?)))
             .collect::<Result<_, MalformedData>>()?;
-        let offset = packed.slice(r.source_offset, "source offset")?;
+        let source_offset = packed.offset(r.source_offset)?;
         Ok(PolledRecord {
             topic: packed.name(r.topic, "topic")?,
             kafka_partition: r.kafka_partition,
@@ -164,8 +166,7 @@ impl SchemaTable {
             timestamp: r.timestamp,
             headers,
             source_partition: packed.name(r.source_partition, "source partition")?,
-            source_offset: SharedText::new(offset)
-                .map_err(|e| MalformedData(format!("a record's source offset is not UTF-8: {e}")))?,
+            source_offset,
         })
     }
 
@@ -190,13 +191,58 @@ impl SchemaTable {
     }
 }
 
+/// A poll's records as they crossed, not yet converted: the conversion runs
+/// on the task's delivery thread, off the thread that runs the plugin.
+pub struct PolledBatch {
+    batch: wit::RecordBatch,
+    schemas: Arc<SchemaTable>,
+    output: OutputFormat,
+}
+
+impl PolledBatch {
+    /// A batch whose schemas are registered in `schemas` already.
+    pub fn new(batch: wit::RecordBatch, schemas: Arc<SchemaTable>, output: OutputFormat) -> Self {
+        Self { batch, schemas, output }
+    }
+
+    /// How many records it holds.
+    pub fn len(&self) -> usize {
+        self.batch.records.len()
+    }
+
+    /// Whether it holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.batch.records.is_empty()
+    }
+
+    /// The records (see [`SchemaTable::records`]).
+    pub fn into_records(self) -> Result<Vec<PolledRecord>, MalformedData> {
+        self.schemas.records(self.batch, self.output)
+    }
+}
+
 /// A batch's shared parts, which its records point into.
 struct Packed {
     names: Vec<Arc<str>>,
     bytes: Bytes,
+    /// The last source offset read: the SDK writes an offset repeated by
+    /// consecutive records once, and it is then checked once.
+    last_offset: Option<((u32, u32), SharedText)>,
 }
 
 impl Packed {
+    fn offset(&mut self, span: wit::Span) -> Result<SharedText, MalformedData> {
+        if let Some((last, text)) = &self.last_offset
+            && *last == (span.start, span.len)
+        {
+            return Ok(text.clone());
+        }
+        let text = SharedText::new(self.slice(span, "source offset")?)
+            .map_err(|e| MalformedData(format!("a record's source offset is not UTF-8: {e}")))?;
+        self.last_offset = Some(((span.start, span.len), text.clone()));
+        Ok(text)
+    }
+
     fn name(&self, index: u32, what: &str) -> Result<Arc<str>, MalformedData> {
         self.names.get(index as usize).cloned().ok_or_else(|| {
             MalformedData(format!("a record's {what} is name {index}, past the batch's {}", self.names.len()))
@@ -362,7 +408,18 @@ mod tests {
     fn records_point_into_the_batch_they_came_in() {
         let bytes = br#"{"n":1}{"i":1}{"n":2}{"i":2}"#;
         let polled = SchemaTable::default()
-            .records(batch(bytes, vec![record(0, SPAN(0, 7), SPAN(7, 7)), record(0, SPAN(14, 7), SPAN(21, 7))]), JSON)
+            .records(
+                batch(
+                    bytes,
+                    vec![
+                        record(0, SPAN(0, 7), SPAN(7, 7)),
+                        record(0, SPAN(14, 7), SPAN(21, 7)),
+                        // The SDK writes a repeated offset once; both records read it.
+                        record(0, SPAN(14, 7), SPAN(21, 7)),
+                    ],
+                ),
+                JSON,
+            )
             .unwrap();
         let value = |i: usize| match &polled[i].value {
             Some(Part::Encoded(b)) => b.clone(),
@@ -370,6 +427,7 @@ mod tests {
         };
         assert_eq!((&value(0)[..], &value(1)[..]), (&br#"{"n":1}"#[..], &br#"{"n":2}"#[..]));
         assert_eq!(polled[1].source_offset.to_string(), r#"{"i":2}"#);
+        assert_eq!(polled[2].source_offset, polled[1].source_offset);
         assert_eq!(&*polled[0].topic, "orders");
         assert!(Arc::ptr_eq(&polled[0].source_partition, &polled[1].source_partition), "one name, shared");
     }

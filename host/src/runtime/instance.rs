@@ -10,11 +10,11 @@ use wasmtime::{Engine, Store, UpdateDeadline};
 
 use super::bindings::since_v0_1_0::weir::connector::types as wit;
 use super::bindings::since_v0_1_0::{Plugin as Bindings, PluginPre};
-use super::bindings::{self, MalformedData, SchemaTable};
+use super::bindings::{self, MalformedData, PolledBatch, SchemaTable};
 use super::host_impl::HostServices;
 use super::sandbox::{Grants, Limits, StoreState, thread_cpu_time};
 use crate::plugin::{ConfigValueInfo, ConnectorDescriptor, ConnectorError};
-use crate::record::{OutputFormat, PolledRecord};
+use crate::record::OutputFormat;
 use crate::store::OffsetEntry;
 
 /// A call into a plugin that did not return normally. Every variant fails
@@ -75,7 +75,7 @@ pub struct TaskRef(ResourceAny);
 pub struct Instance {
     store: Store<StoreState>,
     bindings: Bindings,
-    schemas: SchemaTable,
+    schemas: Arc<SchemaTable>,
     /// What `open-task` asked of the records.
     output: OutputFormat,
     poisoned: bool,
@@ -116,7 +116,7 @@ impl Instance {
                 CallError::from_link(e)
             }
         })?;
-        Ok(Self { store, bindings, schemas: SchemaTable::default(), output: OutputFormat::default(), poisoned: false })
+        Ok(Self { store, bindings, schemas: Arc::default(), output: OutputFormat::default(), poisoned: false })
     }
 
     fn call<R>(
@@ -210,18 +210,19 @@ impl Instance {
         Ok(raw.map(TaskRef).map_err(bindings::connector_error))
     }
 
-    /// Polls a task for at most `timeout_ms`.
-    pub fn poll(
-        &mut self,
-        task: TaskRef,
-        timeout_ms: u32,
-    ) -> Result<Result<Vec<PolledRecord>, ConnectorError>, CallError> {
+    /// Polls a task for at most `timeout_ms`. The records come as they
+    /// crossed; [`PolledBatch::into_records`] converts them, wherever the
+    /// caller likes.
+    pub fn poll(&mut self, task: TaskRef, timeout_ms: u32) -> Result<Result<PolledBatch, ConnectorError>, CallError> {
         let raw =
             self.call("poll", |store, b| b.weir_connector_source().source_task().call_poll(store, task.0, timeout_ms))?;
         match raw {
             Ok(mut batch) => {
-                self.schemas.register(std::mem::take(&mut batch.schemas))?;
-                Ok(Ok(self.schemas.records(batch, self.output)?))
+                let introduced = std::mem::take(&mut batch.schemas);
+                if !introduced.is_empty() {
+                    Arc::make_mut(&mut self.schemas).register(introduced)?;
+                }
+                Ok(Ok(PolledBatch::new(batch, self.schemas.clone(), self.output)))
             }
             Err(e) => Ok(Err(bindings::connector_error(e))),
         }

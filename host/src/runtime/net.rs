@@ -61,7 +61,15 @@ pub struct Connection {
     stream: Stream,
     host: String,
     peer: SocketAddr,
+    /// Where reads land before they are copied out: kept, so a read neither
+    /// allocates nor zeroes its whole `max`.
+    read_buf: Vec<u8>,
+    /// The socket's read timeout as last set, so an unchanged one costs no system call.
+    read_timeout: Option<Duration>,
 }
+
+/// The most one read returns.
+const MAX_READ: usize = 256 * 1024;
 
 impl Connection {
     /// Connects to `host:port`, trying each resolved address.
@@ -76,7 +84,13 @@ impl Connection {
             match TcpStream::connect_timeout(&addr, timeout.max(Duration::from_millis(1))) {
                 Ok(stream) => {
                     let _ = stream.set_nodelay(true);
-                    return Ok(Self { stream: Stream::Plain(stream), host: host.to_string(), peer: addr });
+                    return Ok(Self {
+                        stream: Stream::Plain(stream),
+                        host: host.to_string(),
+                        peer: addr,
+                        read_buf: Vec::new(),
+                        read_timeout: None,
+                    });
                 }
                 Err(e) => last = Some(format!("cannot connect to {host}:{port} ({addr}): {e}")),
             }
@@ -94,20 +108,26 @@ impl Connection {
 
     /// Reads up to `max` bytes within `timeout`.
     pub fn read(&mut self, max: usize, timeout: Duration) -> Result<Vec<u8>, NetError> {
-        let tcp = self.tcp().ok_or_else(|| NetError::Io("connection is unusable after a failed TLS upgrade".into()))?;
-        tcp.set_read_timeout(Some(timeout.max(Duration::from_millis(1)))).map_err(|e| NetError::Io(e.to_string()))?;
-        let mut buf = vec![0u8; max.clamp(1, 256 * 1024)];
+        let timeout = Some(timeout.max(Duration::from_millis(1)));
+        if self.read_timeout != timeout {
+            let tcp =
+                self.tcp().ok_or_else(|| NetError::Io("connection is unusable after a failed TLS upgrade".into()))?;
+            tcp.set_read_timeout(timeout).map_err(|e| NetError::Io(e.to_string()))?;
+            self.read_timeout = timeout;
+        }
+        let max = max.clamp(1, MAX_READ);
+        if self.read_buf.len() < max {
+            self.read_buf.resize(max, 0);
+        }
+        let buf = &mut self.read_buf[..max];
         let n = match &mut self.stream {
-            Stream::Plain(s) => s.read(&mut buf),
-            Stream::Tls(s) => s.read(&mut buf),
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
             Stream::Switching => return Err(NetError::Io("connection is unusable".into())),
         };
         match n {
             Ok(0) => Err(NetError::Closed),
-            Ok(n) => {
-                buf.truncate(n);
-                Ok(buf)
-            }
+            Ok(n) => Ok(buf[..n].to_vec()),
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => Err(NetError::Timeout),
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Err(NetError::Closed),
             Err(e) => Err(NetError::Io(e.to_string())),
@@ -152,7 +172,9 @@ impl Connection {
             .map_err(|e| NetError::Tls(format!("invalid server name {name}: {e}")))?;
         let mut conn = ClientConnection::new(Arc::new(config), name).map_err(|e| NetError::Tls(e.to_string()))?;
         let mut tcp = tcp;
-        tcp.set_read_timeout(Some(Duration::from_secs(30))).map_err(|e| NetError::Io(e.to_string()))?;
+        let handshake_timeout = Some(Duration::from_secs(30));
+        tcp.set_read_timeout(handshake_timeout).map_err(|e| NetError::Io(e.to_string()))?;
+        self.read_timeout = handshake_timeout;
         while conn.is_handshaking() {
             conn.complete_io(&mut tcp)
                 .map_err(|e| NetError::Tls(format!("handshake with {} failed: {e}", self.host)))?;

@@ -10,6 +10,7 @@
 
 mod quickstart;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use weir_sdk::{
@@ -66,7 +67,7 @@ impl Connector for Datagen {
     }
 
     fn open_task(&self, task_id: u32, config: Config) -> Result<Box<dyn SourceTask>, ConnectorError> {
-        let topic = config.required("kafka.topic")?.to_string();
+        let topic = config.required("kafka.topic")?.into();
         let quickstart = Quickstart::parse(&config.string_or("quickstart", "users"))?;
         let interval_ms = config.i64_or("max.interval", 500)?.max(0) as u64;
         let iterations = config.i64_or("iterations", -1)?;
@@ -83,7 +84,7 @@ impl Connector for Datagen {
             interval_ms,
             iterations,
             next,
-            partition,
+            partition: partition.into(),
             last_emit: None,
         }))
     }
@@ -99,14 +100,14 @@ fn parse_iteration(offset: &str) -> Result<u64, ConnectorError> {
 }
 
 struct DatagenTask {
-    topic: String,
+    topic: Arc<str>,
     quickstart: Quickstart,
     task_id: u32,
     interval_ms: u64,
     iterations: i64,
     /// The iteration the next record gets; also the number produced so far.
     next: u64,
-    partition: String,
+    partition: Arc<str>,
     last_emit: Option<Instant>,
 }
 

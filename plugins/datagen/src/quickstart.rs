@@ -93,13 +93,20 @@ impl Quickstart {
     }
 
     /// The record for `iteration` of task `task_id`.
-    pub fn record(self, topic: &str, task_id: u32, iteration: u64, partition: &str, offset: String) -> SourceRecord {
+    pub fn record(
+        self,
+        topic: &Arc<str>,
+        task_id: u32,
+        iteration: u64,
+        partition: &Arc<str>,
+        offset: String,
+    ) -> SourceRecord {
         let s = schemas();
         let seed = mix((u64::from(task_id) << 48) ^ iteration);
         let pick = |n: u64, salt: u64| mix(seed ^ salt) % n + 1;
         // A fixed base keeps generated times plausible and reproducible.
         let time = 1_500_000_000_000_i64 + (iteration as i64) * 1000 + (pick(1000, 7) as i64);
-        let record = SourceRecord::new(topic, partition, offset).timestamp(time);
+        let record = SourceRecord::new(topic.clone(), partition.clone(), offset).timestamp(time);
         match self {
             Self::Users => {
                 let userid = tagged("User_", pick(9, 1));

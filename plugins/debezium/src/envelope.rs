@@ -26,6 +26,15 @@ pub enum Op {
 }
 
 impl Op {
+    /// The `op` field's value: shared, so an event costs no allocation for it.
+    pub fn value(self) -> Value {
+        thread_local! {
+            static CODES: [Value; 6] = [Op::Read, Op::Create, Op::Update, Op::Delete, Op::Truncate, Op::Message]
+                .map(|op| Value::shared(op.code()));
+        }
+        CODES.with(|codes| codes[self as usize].clone())
+    }
+
     /// The one-letter code in the event.
     pub fn code(self) -> &'static str {
         match self {
@@ -70,7 +79,7 @@ pub fn value(
         after.unwrap_or(Value::Null),
         source,
         transaction.unwrap_or(Value::Null),
-        Value::String(op.code().to_string()),
+        op.value(),
         Value::Int64(now_ns.div_euclid(1_000_000)),
         Value::Int64(now_ns.div_euclid(1_000)),
         Value::Int64(now_ns),
@@ -80,22 +89,28 @@ pub fn value(
 /// A change record on `topic`: the envelope `value` under `schema`, keyed
 /// when the table has a key, stamped with the processing time `now_ns`.
 pub fn record(
-    topic: &str,
-    partition: &str,
+    topic: &Arc<str>,
+    partition: &Arc<str>,
     offset: String,
     schema: &Arc<Schema>,
     value: Value,
     key: Option<(&Arc<Schema>, Value)>,
     now_ns: i64,
 ) -> SourceRecord {
-    let record =
-        SourceRecord::new(topic, partition, offset).value(Some(schema.clone()), value).timestamp(now_ns / 1_000_000);
+    let record = SourceRecord::new(topic.clone(), partition.clone(), offset)
+        .value(Some(schema.clone()), value)
+        .timestamp(now_ns / 1_000_000);
     keyed(record, key)
 }
 
 /// The tombstone after a delete: the same key, a null value.
-pub fn tombstone(topic: &str, partition: &str, offset: String, key: Option<(&Arc<Schema>, Value)>) -> SourceRecord {
-    keyed(SourceRecord::new(topic, partition, offset), key)
+pub fn tombstone(
+    topic: &Arc<str>,
+    partition: &Arc<str>,
+    offset: String,
+    key: Option<(&Arc<Schema>, Value)>,
+) -> SourceRecord {
+    keyed(SourceRecord::new(topic.clone(), partition.clone(), offset), key)
 }
 
 fn keyed(record: SourceRecord, key: Option<(&Arc<Schema>, Value)>) -> SourceRecord {

@@ -5,7 +5,7 @@
 //! all in the proleptic Gregorian calendar at UTC) and build Connect values
 //! from those here, so the per-mode rules live in one place.
 
-use weir_json::write_u32;
+use weir_json::{write_two, write_u32};
 use weir_sdk::{Schema, Value};
 
 /// `io.debezium.time.Date`: int32 days since the epoch.
@@ -270,24 +270,32 @@ fn write_date(out: &mut String, days: i64) {
     }
     // Written for every temporal column of every row, so without `format!`.
     match u32::try_from(year.unsigned_abs()) {
+        Ok(y @ 0..=9999) => {
+            write_two(out, y / 100);
+            write_two(out, y % 100);
+        }
         Ok(y) => write_u32(out, y, 4),
         Err(_) => weir_json::write_u64(out, year.unsigned_abs()),
     }
     out.push('-');
-    write_u32(out, month, 2);
+    write_two(out, month);
     out.push('-');
-    write_u32(out, day, 2);
+    write_two(out, day);
 }
 
 fn write_time(out: &mut String, micros: i64, width: Option<u32>) {
     // A time of day (callers take it modulo a day), so it fits 32 bits.
     let seconds = u32::try_from(micros.div_euclid(1_000_000)).unwrap_or(u32::MAX);
     let fraction = micros.rem_euclid(1_000_000) as u32;
-    write_u32(out, seconds / 3600, 2);
+    // Hours can pass 99 only for an out-of-range time; write them whole.
+    match seconds / 3600 {
+        hours @ 0..=99 => write_two(out, hours),
+        hours => write_u32(out, hours, 2),
+    }
     out.push(':');
-    write_u32(out, seconds / 60 % 60, 2);
+    write_two(out, seconds / 60 % 60);
     out.push(':');
-    write_u32(out, seconds % 60, 2);
+    write_two(out, seconds % 60);
     // Nanoseconds: microseconds and three zeros, nine digits.
     let nanos = fraction * 1000;
     match width {

@@ -81,10 +81,31 @@ pub fn write_u64(out: &mut String, n: u64) {
         Ok(high) => write_u32(out, high, 0),
         Err(_) => {
             write_u32(out, (high / EIGHT) as u32, 0);
-            write_u32(out, (high % EIGHT) as u32, 8);
+            write_eight(out, (high % EIGHT) as u32);
         }
     }
-    write_u32(out, low, 8);
+    write_eight(out, low);
+}
+
+/// Appends `n` (below 10^8) as exactly eight digits, zero-padded: the low
+/// parts of every timestamp, with no digit count to work out and no loop.
+fn write_eight(out: &mut String, n: u32) {
+    let (high, low) = (n / 10_000 % 10_000, n % 10_000);
+    let mut block = [0u8; 8];
+    for (i, pair) in [high / 100, high % 100, low / 100, low % 100].into_iter().enumerate() {
+        let pair = pair as usize * 2;
+        block[i * 2..i * 2 + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    // SAFETY: ASCII digits only, so `out` stays UTF-8.
+    unsafe { out.as_mut_vec() }.extend_from_slice(&block);
+}
+
+/// Appends `n` (below 100) as exactly two digits: the fields of dates and
+/// times. A larger `n` writes its last two digits.
+pub fn write_two(out: &mut String, n: u32) {
+    let pair = (n % 100) as usize * 2;
+    // SAFETY: ASCII digits only, so `out` stays UTF-8.
+    unsafe { out.as_mut_vec() }.extend_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
 }
 
 /// Appends `n` in decimal with at least `width` digits (at most 10),
@@ -380,6 +401,11 @@ mod tests {
             out.push(' ');
         }
         assert_eq!(out, "é0 00 007 42 00123456 4294967295 0000000005 99 ");
+        for (n, two) in [(0, "00"), (7, "07"), (59, "59"), (99, "99")] {
+            let mut out = String::new();
+            super::write_two(&mut out, n);
+            assert_eq!(out, two);
+        }
         let mut n: u32 = 1;
         for _ in 0..10 {
             for v in [n - 1, n, n + 1, n.saturating_mul(7)] {

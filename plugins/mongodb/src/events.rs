@@ -48,7 +48,7 @@ fn update_description_schema() -> Schema {
 #[derive(Debug)]
 pub struct Collection {
     /// `<prefix>.<db>.<coll>`.
-    pub topic: String,
+    pub topic: Arc<str>,
     /// `<topic>.Key` `{id: string}`.
     pub key: Arc<Schema>,
     /// `<topic>.Envelope`.
@@ -95,7 +95,7 @@ pub struct Emitter {
     /// Topic names.
     pub topics: TopicNames,
     /// Source partition JSON.
-    pub partition: String,
+    pub partition: Arc<str>,
     source: Arc<Schema>,
     update_description: Arc<Schema>,
     heartbeat: heartbeat::Schemas,
@@ -111,7 +111,7 @@ impl Emitter {
         Self {
             names: SourceNames::new("mongodb", topics.prefix()),
             topics,
-            partition,
+            partition: partition.into(),
             source: source_schema(),
             update_description: Arc::new(update_description_schema()),
             heartbeat: heartbeat::Schemas::default(),
@@ -141,7 +141,7 @@ impl Emitter {
         let c = Arc::new(Collection {
             key: Schema::structure(format!("{topic}.Key")).field("id", Schema::string()).shared(),
             envelope: Arc::new(envelope),
-            topic,
+            topic: topic.into(),
         });
         self.collections.insert(key, c.clone());
         c
@@ -205,11 +205,11 @@ impl Emitter {
             change.after.map_or(Value::Null, Value::String),
             update,
             self.source_value(at),
-            Value::String(op.code().to_string()),
+            op.value(),
             Value::Int64(now_ms),
             tx_block.unwrap_or(Value::Null),
         ]);
-        SourceRecord::new(&coll.topic, &self.partition, offset)
+        SourceRecord::new(coll.topic.clone(), self.partition.clone(), offset)
             .key(Some(coll.key.clone()), Value::Struct(vec![Value::String(id)]))
             .value(Some(coll.envelope.clone()), value)
             .timestamp(now_ms)
@@ -218,7 +218,7 @@ impl Emitter {
     /// The tombstone after a delete: same key, null value.
     pub fn tombstone(&mut self, db: &str, collection: &str, id: String, offset: String) -> SourceRecord {
         let coll = self.collection(db, collection);
-        SourceRecord::new(&coll.topic, &self.partition, offset)
+        SourceRecord::new(coll.topic.clone(), self.partition.clone(), offset)
             .key(Some(coll.key.clone()), Value::Struct(vec![Value::String(id)]))
     }
 

@@ -41,7 +41,7 @@ pub struct Emitter {
     /// `topic.prefix`.
     pub prefix: String,
     /// Source partition JSON.
-    pub partition: String,
+    pub partition: Arc<str>,
     /// `io.debezium.connector.<mysql|mariadb>.Source`.
     pub source: Arc<Schema>,
     /// Transaction metadata schemas.
@@ -61,7 +61,7 @@ impl Emitter {
         Self {
             names: SourceNames::new(flavor.name(), prefix),
             prefix: prefix.to_string(),
-            partition,
+            partition: partition.into(),
             schema_change_key: crate::changes::key_schema(flavor.name()),
             schema_change_value: crate::changes::value_schema(flavor.name(), source.clone()),
             source,
@@ -158,7 +158,7 @@ impl Emitter {
     ) -> SourceRecord {
         let now_ms = envelope::now_ns() / 1_000_000;
         let value = crate::changes::value(self.source_value(db, table, at), now_ms, db, ddl, table_changes);
-        SourceRecord::new(&self.prefix, &self.partition, offset)
+        SourceRecord::new(self.prefix.as_str(), self.partition.clone(), offset)
             .key(Some(self.schema_change_key.clone()), crate::changes::key(db))
             .value(Some(self.schema_change_value.clone()), value)
             .timestamp(now_ms)

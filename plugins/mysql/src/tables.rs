@@ -17,7 +17,7 @@ pub struct Captured {
     /// Identity.
     pub id: TableId,
     /// Data-change topic.
-    pub topic: String,
+    pub topic: Arc<str>,
     columns: Vec<ColumnDef>,
     /// How each column converts, worked out once rather than per cell.
     kinds: Vec<types::Kind>,
@@ -70,7 +70,7 @@ impl Captured {
         let kinds = def.columns.iter().map(types::kind_of).collect();
         Self {
             id: def.id.clone(),
-            topic,
+            topic: topic.into(),
             columns: def.columns.clone(),
             kinds,
             value_cols,

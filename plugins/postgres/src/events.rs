@@ -60,7 +60,7 @@ pub struct Emitter {
     /// `topic.prefix`.
     pub prefix: String,
     /// Source partition JSON.
-    pub partition: String,
+    pub partition: Arc<str>,
     /// `io.debezium.connector.postgresql.Source`.
     pub source: Arc<Schema>,
     /// The `source` names, shared by every event.
@@ -93,7 +93,7 @@ impl Emitter {
             names: SourceNames::new("postgresql", prefix),
             db_value: Value::shared(db),
             prefix: prefix.to_string(),
-            partition,
+            partition: partition.into(),
             source,
             tx: transaction::Schemas::default(),
             heartbeat: heartbeat::Schemas::default(),
@@ -182,7 +182,7 @@ impl Emitter {
             tx_block.unwrap_or(Value::Null),
             Value::Struct(vec![Value::String(prefix.to_string()), content]),
         ]);
-        SourceRecord::new(topic, &self.partition, offset)
+        SourceRecord::new(topic, self.partition.clone(), offset)
             .key(Some(self.message_key.clone()), Value::Struct(vec![Value::String(prefix.to_string())]))
             .value(Some(self.message_value.clone()), value)
             .timestamp(now_ns / 1_000_000)

@@ -3,7 +3,7 @@
 //! <https://www.postgresql.org/docs/15/protocol-logicalrep-message-formats.html>
 
 use crate::error::PgError;
-use crate::wire::Reader;
+use crate::wire::{Field, Reader};
 
 /// One column of a tuple.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,6 +14,48 @@ pub enum Datum {
     Unchanged,
     /// A value in text format.
     Text(String),
+}
+
+/// A column value as the row converters read it, borrowed from where it
+/// was decoded: a pgoutput [`Datum`], or a snapshot DataRow's column.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    /// SQL NULL.
+    Null,
+    /// An unchanged TOASTed value the server did not send.
+    Unchanged,
+    /// A value in text format.
+    Text(&'a str),
+    /// A value in binary format (a snapshot reads some types so; see
+    /// [`crate::types::Converter::binary`]).
+    Binary(&'a [u8]),
+}
+
+/// A tuple's column, readable as a [`Cell`].
+pub trait AsCell {
+    /// The column's value.
+    fn cell(&self) -> Cell<'_>;
+}
+
+impl AsCell for Datum {
+    fn cell(&self) -> Cell<'_> {
+        match self {
+            Datum::Null => Cell::Null,
+            Datum::Unchanged => Cell::Unchanged,
+            Datum::Text(text) => Cell::Text(text),
+        }
+    }
+}
+
+/// A DataRow column ([`crate::wire::cells`]); `None` is SQL NULL.
+impl AsCell for Option<Field<'_>> {
+    fn cell(&self) -> Cell<'_> {
+        match self {
+            None => Cell::Null,
+            Some(Field::Text(text)) => Cell::Text(text),
+            Some(Field::Binary(bytes)) => Cell::Binary(bytes),
+        }
+    }
 }
 
 /// A relation's column as the Relation message describes it.

@@ -9,15 +9,14 @@
 
 use weir_debezium::envelope::Op;
 use weir_debezium::source::{Lookahead, SnapshotMarker, SnapshotSources};
-use weir_sdk::{ConnectorError, SourceRecord};
+use weir_sdk::{ConnectorError, SourceRecord, Value};
 
 use crate::events::{Emitter, Position};
 use crate::lsn;
 use crate::offsets::Offset;
-use crate::pgoutput::Datum;
 use crate::tables::Captured;
 use crate::types::Modes;
-use crate::wire::{PgConn, ident};
+use crate::wire::{PgConn, cells, ident};
 
 /// A snapshot in progress on the query connection (which holds the
 /// snapshot transaction until [`Snapshot::finish`]).
@@ -30,7 +29,11 @@ pub struct Snapshot {
     /// batch ends, the server produces the next while this poll's records
     /// are converted and delivered.
     fetch_sent: bool,
-    rows: Lookahead<Vec<Datum>>,
+    /// Which of the current table's columns are fetched in binary.
+    binary: Vec<bool>,
+    /// Rows converted to their key and `after` values, the last one held
+    /// back until its marker is known.
+    rows: Lookahead<(Option<Value>, Value)>,
     consistent_point: u64,
     tx_id: Option<i64>,
     ts_us: i64,
@@ -64,6 +67,7 @@ impl Snapshot {
             cursor_open: false,
             table_exhausted: false,
             fetch_sent: false,
+            binary: Vec::new(),
             rows: Lookahead::default(),
             consistent_point,
             tx_id,
@@ -99,28 +103,32 @@ impl Snapshot {
                     ident(&table.id.table)
                 ))?;
                 self.cursor_open = true;
+                self.binary = table.binary_columns();
                 self.table_exhausted = false;
                 self.rows.start_table();
                 crate::log_info(&format!("Snapshot: reading table {}", table.id.qualified()));
             }
             if !self.table_exhausted {
                 if !self.fetch_sent {
-                    conn.start_query(&self.fetch_query())?;
+                    self.send_fetch(conn)?;
                 }
                 self.fetch_sent = false;
                 let mut n = 0;
-                while let Some(row) = conn.next_row()? {
+                while let Some(body) = conn.next_data_row()? {
                     n += 1;
-                    let row: Vec<Datum> = row.into_iter().map(|c| c.map_or(Datum::Null, Datum::Text)).collect();
+                    // Converted straight from the read buffer: no copy of the row.
+                    let cells = cells(body, &self.binary)?;
+                    let table = &self.tables[self.current];
+                    let row = (table.key(&cells, modes)?, table.row(&cells, modes)?);
                     if let Some((table, row, marker)) = self.rows.push(self.current, row) {
-                        out.push(self.record(table, &row, marker, emitter, modes)?);
+                        out.push(self.record(table, row, marker, emitter));
                     }
                 }
                 if n < self.fetch_size {
                     self.table_exhausted = true;
                 }
                 if !self.table_exhausted {
-                    conn.start_query(&self.fetch_query())?;
+                    self.send_fetch(conn)?;
                     self.fetch_sent = true;
                     return Ok((out, false));
                 }
@@ -139,23 +147,26 @@ impl Snapshot {
             }
         }
         if let Some((table, row, marker)) = self.rows.finish() {
-            out.push(self.record(table, &row, marker, emitter, modes)?);
+            out.push(self.record(table, row, marker, emitter));
         }
         Ok((out, true))
     }
 
-    fn fetch_query(&self) -> String {
-        format!("FETCH FORWARD {} FROM weir_snapshot", self.fetch_size)
+    /// Asks for the next batch, the columns that have one in binary format
+    /// (cheaper to decode than their text).
+    fn send_fetch(&self, conn: &mut PgConn) -> Result<(), ConnectorError> {
+        // The extended protocol's Bind sets a FETCH's formats, whatever the cursor's.
+        conn.start_extended(&format!("FETCH FORWARD {} FROM weir_snapshot", self.fetch_size), &self.binary)?;
+        Ok(())
     }
 
     fn record(
         &mut self,
         index: usize,
-        row: &[Datum],
+        (key, after): (Option<Value>, Value),
         marker: SnapshotMarker,
         emitter: &Emitter,
-        modes: &Modes,
-    ) -> Result<SourceRecord, ConnectorError> {
+    ) -> SourceRecord {
         let last_in_snapshot = marker == SnapshotMarker::Last;
         let at = Position {
             ts_us: self.ts_us,
@@ -167,8 +178,6 @@ impl Snapshot {
         let table = &self.tables[index];
         let source = self.sources.get(index, marker, || emitter.source_value(&table.id.schema, &table.id.table, &at));
         let offset = self.offsets[usize::from(last_in_snapshot)].clone();
-        let key = table.key(row, modes)?;
-        let after = table.row(row, modes)?;
-        Ok(emitter.change_with_source(table, Op::Read, key, None, Some(after), source, None, offset))
+        emitter.change_with_source(table, Op::Read, key, None, Some(after), source, None, offset)
     }
 }

@@ -9,7 +9,7 @@ use weir_sdk::{ConnectorError, Schema, Value};
 
 use crate::catalog::{TableId, TableInfo};
 use crate::config::PgConfig;
-use crate::pgoutput::Datum;
+use crate::pgoutput::{AsCell, Cell, Datum};
 use crate::types::{self, Column, Modes};
 
 /// One captured table, ready to turn rows into records.
@@ -18,7 +18,7 @@ pub struct Captured {
     /// Identity.
     pub id: TableId,
     /// Data-change topic.
-    pub topic: String,
+    pub topic: Arc<str>,
     columns: Vec<Column>,
     /// Each column's converter, by column index.
     converters: Vec<types::Converter>,
@@ -72,7 +72,7 @@ impl Captured {
         let envelope = envelope::schema(&topic, &row, source).shared();
         Self {
             id: info.id.clone(),
-            topic,
+            topic: topic.into(),
             columns: info.columns.clone(),
             converters: info.columns.iter().map(types::Converter::of).collect(),
             value_cols,
@@ -82,37 +82,42 @@ impl Captured {
         }
     }
 
-    fn convert(&self, i: usize, datum: Option<&Datum>, modes: &Modes) -> Result<Value, ConnectorError> {
+    fn convert(&self, i: usize, cell: Cell<'_>, modes: &Modes) -> Result<Value, ConnectorError> {
         let col = &self.columns[i];
-        match datum {
-            Some(Datum::Text(text)) => self.converters[i]
+        match cell {
+            Cell::Text(text) => self.converters[i]
                 .value(col, text, modes)
                 .map_err(|e| ConnectorError::fatal(format!("table {}: {e}", self.id.qualified()))),
-            Some(Datum::Unchanged) => Ok(types::unavailable_value(col, modes)),
-            Some(Datum::Null) | None if col.not_null => Ok(types::missing_value(col, modes)),
-            Some(Datum::Null) | None => Ok(Value::Null),
+            Cell::Binary(bytes) => self.converters[i]
+                .binary_value(col, bytes, modes)
+                .map_err(|e| ConnectorError::fatal(format!("table {}: {e}", self.id.qualified()))),
+            Cell::Unchanged => Ok(types::unavailable_value(col, modes)),
+            Cell::Null if col.not_null => Ok(types::missing_value(col, modes)),
+            Cell::Null => Ok(Value::Null),
         }
     }
 
-    /// The row struct of a tuple.
-    pub fn row(&self, tuple: &[Datum], modes: &Modes) -> Result<Value, ConnectorError> {
-        let mut fields = Vec::with_capacity(self.value_cols.len());
-        for &i in &self.value_cols {
-            fields.push(self.convert(i, tuple.get(i), modes)?);
+    /// The struct of `columns` (indexes into `tuple`); a column the tuple
+    /// lacks reads as null.
+    fn structure(&self, columns: &[usize], tuple: &[impl AsCell], modes: &Modes) -> Result<Value, ConnectorError> {
+        let mut fields = Vec::with_capacity(columns.len());
+        for &i in columns {
+            fields.push(self.convert(i, tuple.get(i).map_or(Cell::Null, AsCell::cell), modes)?);
         }
         Ok(Value::Struct(fields))
     }
 
+    /// The row struct of a tuple.
+    pub fn row(&self, tuple: &[impl AsCell], modes: &Modes) -> Result<Value, ConnectorError> {
+        self.structure(&self.value_cols, tuple, modes)
+    }
+
     /// The key struct of a tuple; `None` for keyless tables.
-    pub fn key(&self, tuple: &[Datum], modes: &Modes) -> Result<Option<Value>, ConnectorError> {
+    pub fn key(&self, tuple: &[impl AsCell], modes: &Modes) -> Result<Option<Value>, ConnectorError> {
         if self.key_schema.is_none() {
             return Ok(None);
         }
-        let mut fields = Vec::with_capacity(self.key_cols.len());
-        for &i in &self.key_cols {
-            fields.push(self.convert(i, tuple.get(i), modes)?);
-        }
-        Ok(Some(Value::Struct(fields)))
+        self.structure(&self.key_cols, tuple, modes).map(Some)
     }
 
     /// Whether the key columns differ between two images (a key change is
@@ -123,6 +128,11 @@ impl Captured {
             (Some(Datum::Null), Some(Datum::Text(_))) | (Some(Datum::Text(_)), Some(Datum::Null)) => true,
             _ => false,
         })
+    }
+
+    /// Per column, in tuple order, whether a snapshot reads it in binary.
+    pub fn binary_columns(&self) -> Vec<bool> {
+        self.converters.iter().map(types::Converter::binary).collect()
     }
 
     /// Column names, in tuple order.

@@ -343,7 +343,7 @@ impl SourceTask for PgTask {
     }
 
     fn commit(&mut self, offsets: &[CommittedOffset]) -> Result<(), ConnectorError> {
-        let Some(last) = offsets.iter().rev().find(|o| o.source_partition == self.emitter.partition) else {
+        let Some(last) = offsets.iter().rev().find(|o| *o.source_partition == *self.emitter.partition) else {
             return Ok(());
         };
         if let Phase::Streaming(stream) = &mut self.phase

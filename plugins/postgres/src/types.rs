@@ -13,6 +13,8 @@ use weir_debezium::decimal::{self, Decimal, DecimalMode, Rounding, Special};
 use weir_debezium::temporal::{self, TimePrecision, days_from_civil};
 use weir_sdk::{Schema, SchemaType, Value};
 
+use crate::lsn::PG_EPOCH_OFFSET_US;
+
 /// Per-connector conversion settings (from decimal.handling.mode,
 /// time.precision.mode, binary.handling.mode, interval.handling.mode,
 /// hstore.handling.mode, include.unknown.datatypes, money.fraction.digits,
@@ -182,23 +184,119 @@ pub fn text_value(col: &Column, text: &str, modes: &Modes) -> Result<Value, Type
 /// How one column's values convert, worked out once per table (domains
 /// resolved, enum labels joined) instead of once per value.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Converter(Kind);
+pub struct Converter {
+    kind: Kind,
+    binary: bool,
+}
 
 impl Converter {
     /// The converter for `col`.
     pub fn of(col: &Column) -> Self {
-        Self(kind_of(&col.ty, col.typmod))
+        Self { kind: kind_of(&col.ty, col.typmod), binary: reads_binary(&col.ty) }
+    }
+
+    /// Whether values can be read in PostgreSQL's binary format (see
+    /// [`binary_value`](Self::binary_value)).
+    pub fn binary(&self) -> bool {
+        self.binary
     }
 
     /// [`text_value`] for `col`, the column this converter was made for.
     pub fn value(&self, col: &Column, text: &str, modes: &Modes) -> Result<Value, TypeError> {
-        kind_value(&self.0, text, modes, !col.not_null).map_err(|reason| TypeError {
+        kind_value(&self.kind, text, modes, !col.not_null).map_err(|reason| TypeError {
             column: col.name.clone(),
             type_name: col.ty.name.clone(),
             text: text.chars().take(200).collect(),
             reason,
         })
     }
+
+    /// The value of `col` from its binary format (for a converter whose
+    /// [`binary`](Self::binary) is true): the same value the text gives.
+    pub fn binary_value(&self, col: &Column, bytes: &[u8], modes: &Modes) -> Result<Value, TypeError> {
+        binary_kind_value(&self.kind, bytes, modes).map_err(|reason| TypeError {
+            column: col.name.clone(),
+            type_name: col.ty.name.clone(),
+            text: format!("binary {bytes:02x?}"),
+            reason,
+        })
+    }
+}
+
+/// Whether a snapshot reads the type in binary: fixed-width types whose
+/// binary form is cheaper to decode than their text (and means the same:
+/// not the floats, whose text depends on `extra_float_digits`). Decided by
+/// type name, not [`Kind`], because `oid` shares `int8`'s kind but is four bytes.
+fn reads_binary(ty: &PgType) -> bool {
+    match &ty.kind {
+        TypeKind::Domain(base) => reads_binary(base),
+        TypeKind::Base => matches!(
+            ty.name.as_str(),
+            "bool" | "int2" | "int4" | "int8" | "date" | "time" | "timestamp" | "timestamptz" | "uuid"
+        ),
+        _ => false,
+    }
+}
+
+/// A binary-format value of a type [`reads_binary`] accepts: big-endian
+/// integers; dates as days and times and timestamps as microseconds since
+/// 2000-01-01 (PostgreSQL's epoch), the extremes standing for ±infinity.
+fn binary_kind_value(kind: &Kind, bytes: &[u8], modes: &Modes) -> Result<Value, String> {
+    fn exact<const N: usize>(bytes: &[u8]) -> Result<[u8; N], String> {
+        bytes.try_into().map_err(|_| format!("expected {N} bytes, got {}", bytes.len()))
+    }
+    let int64 = |bytes| exact(bytes).map(i64::from_be_bytes);
+    Ok(match kind {
+        Kind::Bool => Value::Boolean(exact::<1>(bytes)?[0] != 0),
+        Kind::Int16 => Value::Int16(i16::from_be_bytes(exact(bytes)?)),
+        Kind::Int32 => Value::Int32(i32::from_be_bytes(exact(bytes)?)),
+        Kind::Int64 => Value::Int64(int64(bytes)?),
+        Kind::Date => modes.time.date_value(match i32::from_be_bytes(exact(bytes)?) {
+            i32::MAX => infinity_days(true),
+            i32::MIN => infinity_days(false),
+            days => i64::from(days) + PG_EPOCH_DAYS,
+        }),
+        Kind::Time(p) => modes.time.time_value(*p, int64(bytes)?),
+        Kind::Timestamp(p) => timestamp_at(pg_instant(int64(bytes)?)?, *p, modes)?,
+        Kind::TimestampTz(p) => match pg_instant(int64(bytes)?)? {
+            Instant::Infinity(positive) => Value::String(if positive { "infinity" } else { "-infinity" }.into()),
+            Instant::Micros(micros) => Value::String(temporal::zoned_timestamp(micros, *p)),
+        },
+        Kind::Uuid => Value::String(uuid_text(&exact(bytes)?)),
+        _ => return Err("no binary format is read for this type".into()),
+    })
+}
+
+/// Days from the Unix epoch to PostgreSQL's (2000-01-01).
+const PG_EPOCH_DAYS: i64 = 10_957;
+
+/// A timestamp: microseconds since the Unix epoch, or ±infinity.
+enum Instant {
+    Micros(i64),
+    Infinity(bool),
+}
+
+/// A binary timestamp (µs since 2000-01-01) as an [`Instant`].
+fn pg_instant(pg_micros: i64) -> Result<Instant, String> {
+    Ok(match pg_micros {
+        i64::MAX => Instant::Infinity(true),
+        i64::MIN => Instant::Infinity(false),
+        micros => Instant::Micros(micros.checked_add(PG_EPOCH_OFFSET_US).ok_or("timestamp out of range")?),
+    })
+}
+
+/// `8-4-4-4-12` lowercase hex, as PostgreSQL writes a uuid.
+fn uuid_text(bytes: &[u8; 16]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 /// The value Debezium puts for a NOT NULL column whose image has no value
@@ -689,17 +787,29 @@ fn parse_timestamp(text: &str, zoned: bool) -> Option<i128> {
 }
 
 fn timestamp_value(text: &str, precision: i32, modes: &Modes) -> Result<Value, String> {
-    let micros = match text {
-        "infinity" | "-infinity" => {
-            let positive = text == "infinity";
-            if modes.time == TimePrecision::Nanoseconds {
-                return Ok(Value::Int64(if positive { i64::MAX } else { i64::MIN }));
-            }
-            if positive { POSITIVE_INFINITY_MICROS } else { NEGATIVE_INFINITY_MICROS }
-        }
+    let at = match text {
+        "infinity" | "-infinity" => Instant::Infinity(text == "infinity"),
         _ => {
             let micros = parse_timestamp(text, false).ok_or("not a valid timestamp")?;
-            i64::try_from(micros).map_err(|_| "timestamp out of range")?
+            Instant::Micros(i64::try_from(micros).map_err(|_| "timestamp out of range")?)
+        }
+    };
+    timestamp_at(at, precision, modes)
+}
+
+/// A `timestamp` (without time zone) column's value.
+fn timestamp_at(at: Instant, precision: i32, modes: &Modes) -> Result<Value, String> {
+    let micros = match at {
+        Instant::Micros(micros) => micros,
+        Instant::Infinity(positive) if modes.time == TimePrecision::Nanoseconds => {
+            return Ok(Value::Int64(if positive { i64::MAX } else { i64::MIN }));
+        }
+        Instant::Infinity(positive) => {
+            if positive {
+                POSITIVE_INFINITY_MICROS
+            } else {
+                NEGATIVE_INFINITY_MICROS
+            }
         }
     };
     modes.time.timestamp_value(precision, micros).ok_or_else(|| "timestamp out of range for nanoseconds".into())
@@ -1483,5 +1593,61 @@ mod tests {
         let Value::Array(items) = unavailable_value(&uuids, &m) else { panic!() };
         let Value::String(uuid) = &items[0] else { panic!() };
         assert_eq!((uuid.len(), &uuid[14..15], &uuid[8..9]), (36, "3", "-"));
+    }
+
+    #[test]
+    fn binary_values_are_the_values_their_text_gives() {
+        let pg_days = |y, m, d| days_from_civil(y, m, d) - PG_EPOCH_DAYS;
+        let pg_micros = |days: i64, micros: i64| (days * 86_400_000_000 + micros).to_be_bytes().to_vec();
+        let uuid = [0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38, 0x0a, 0x11];
+        // (type, typmod, text, the same value in binary)
+        let cases: Vec<(&str, i32, &str, Vec<u8>)> = vec![
+            ("bool", -1, "t", vec![1]),
+            ("bool", -1, "f", vec![0]),
+            ("int2", -1, "-7", (-7i16).to_be_bytes().to_vec()),
+            ("int4", -1, "2147483647", i32::MAX.to_be_bytes().to_vec()),
+            ("int8", -1, "-9223372036854775808", i64::MIN.to_be_bytes().to_vec()),
+            ("date", -1, "2024-02-29", (pg_days(2024, 2, 29) as i32).to_be_bytes().to_vec()),
+            ("date", -1, "0044-03-15 BC", (pg_days(-43, 3, 15) as i32).to_be_bytes().to_vec()),
+            ("date", -1, "infinity", i32::MAX.to_be_bytes().to_vec()),
+            ("date", -1, "-infinity", i32::MIN.to_be_bytes().to_vec()),
+            ("time", 3, "13:14:15.123", (47_655_123_000i64).to_be_bytes().to_vec()),
+            ("time", -1, "24:00:00", (86_400_000_000i64).to_be_bytes().to_vec()),
+            ("timestamp", -1, "1999-12-31 23:59:59.5", (-500_000i64).to_be_bytes().to_vec()),
+            ("timestamp", 0, "0044-03-15 12:00:00 BC", pg_micros(pg_days(-43, 3, 15), 43_200_000_000)),
+            ("timestamp", -1, "infinity", i64::MAX.to_be_bytes().to_vec()),
+            ("timestamp", -1, "-infinity", i64::MIN.to_be_bytes().to_vec()),
+            ("timestamptz", -1, "2024-01-01 01:00:01+01", pg_micros(pg_days(2024, 1, 1), 1_000_000)),
+            ("timestamptz", 3, "2024-06-30 23:59:59.25-02:30", pg_micros(pg_days(2024, 7, 1), 8_999_250_000)),
+            ("timestamptz", -1, "infinity", i64::MAX.to_be_bytes().to_vec()),
+            ("timestamptz", -1, "-infinity", i64::MIN.to_be_bytes().to_vec()),
+            ("uuid", -1, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", uuid.to_vec()),
+        ];
+        let modes = [
+            Modes::default(),
+            with(|m| m.time = TimePrecision::Connect),
+            with(|m| m.time = TimePrecision::IsoString),
+            with(|m| m.time = TimePrecision::Nanoseconds),
+        ];
+        for (ty, typmod, text, binary) in cases {
+            let c = col(ty, typmod);
+            let converter = Converter::of(&c);
+            assert!(converter.binary(), "{ty} is read in binary");
+            for m in &modes {
+                // Errors too must agree (a BC timestamp does not fit nanoseconds).
+                let from_text = converter.value(&c, text, m).map_err(|e| e.reason);
+                let from_binary = converter.binary_value(&c, &binary, m).map_err(|e| e.reason);
+                assert_eq!(from_binary, from_text, "{ty} {text:?} under {:?}", m.time);
+            }
+        }
+        // Types read as text, and a domain over a binary one.
+        for ty in ["oid", "float8", "numeric", "text", "interval", "timetz"] {
+            assert!(!Converter::of(&col(ty, -1)).binary(), "{ty} is read as text");
+        }
+        let domain = PgType { oid: 0, name: "positive".into(), kind: TypeKind::Domain(Box::new(base("int4"))) };
+        assert!(Converter::of(&Column { ty: domain, ..col("int4", -1) }).binary());
+        // A value of the wrong width is an error naming its bytes, not a panic.
+        let e = Converter::of(&col("int8", -1)).binary_value(&col("int8", -1), &[1, 2], &Modes::default()).unwrap_err();
+        assert!(e.to_string().contains("expected 8 bytes, got 2") && e.text.contains("01, 02"), "{e}");
     }
 }

@@ -2,7 +2,9 @@
 //! worker makes for us: startup with TLS and authentication, simple queries
 //! with text results, and the CopyBoth stream replication uses.
 
+use std::borrow::Cow;
 use std::io::Write;
+use std::ops::Range;
 use std::time::Duration;
 
 use weir_sdk::net::{Connection, TlsVerify};
@@ -134,11 +136,21 @@ pub struct Rows {
     pub tag: String,
 }
 
+/// How much room a read asks for: a FETCH batch or a run of WAL messages
+/// arrives in a few reads.
+const READ_CHUNK: usize = 128 * 1024;
+
+/// How long a query's next row may take (a snapshot's FETCH of a large table).
+const ROW_WAIT: Duration = Duration::from_secs(600);
+
 /// An open session.
 pub struct PgConn {
     conn: Connection,
+    /// Bytes read, kept across messages so reading one costs no allocation;
+    /// `start..end` is not consumed yet.
     buf: Vec<u8>,
     start: usize,
+    end: usize,
     /// `server_version` as the server reported it.
     pub server_version: String,
 }
@@ -149,7 +161,7 @@ impl PgConn {
     /// (`replication=database`).
     pub fn connect(params: &ConnectParams, replication: bool) -> Result<Self, PgError> {
         let conn = Connection::connect(&params.host, params.port, params.connect_timeout).map_err(PgError::Connect)?;
-        let mut pg = Self { conn, buf: Vec::with_capacity(64 * 1024), start: 0, server_version: String::new() };
+        let mut pg = Self { conn, buf: Vec::new(), start: 0, end: 0, server_version: String::new() };
         pg.negotiate_tls(params)?;
         let mut startup: Vec<(&str, &str)> =
             vec![("user", &params.user), ("database", &params.dbname), ("client_encoding", "UTF8")];
@@ -287,37 +299,36 @@ impl PgConn {
 
     /// Reads one backend message within `timeout`; `None` when none arrived.
     pub fn message(&mut self, timeout: Duration) -> Result<Option<(u8, Vec<u8>)>, PgError> {
+        Ok(self.frame(timeout)?.map(|(tag, body)| (tag, self.buf[body].to_vec())))
+    }
+
+    /// The next message as its tag and where its body lies in `buf` (valid
+    /// until the next read), so rows can be converted without a copy.
+    fn frame(&mut self, timeout: Duration) -> Result<Option<(u8, Range<usize>)>, PgError> {
         loop {
-            if let Some(m) = self.buffered()? {
-                return Ok(Some(m));
+            if let Some(frame) = self.buffered()? {
+                return Ok(Some(frame));
             }
-            if self.start > 0 {
-                self.buf.drain(..self.start);
-                self.start = 0;
+            // Keep the partial message, moved to the front; grow only for a
+            // message larger than the buffer.
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+            if self.buf.len() - self.end < READ_CHUNK {
+                self.buf.resize(self.end + READ_CHUNK, 0);
             }
-            let old = self.buf.len();
-            self.buf.resize(old + 128 * 1024, 0);
-            match self.conn.read_timeout(&mut self.buf[old..], timeout) {
-                Ok(0) => {
-                    self.buf.truncate(old);
-                    return Err(PgError::Closed);
-                }
-                Ok(n) => self.buf.truncate(old + n),
-                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-                    self.buf.truncate(old);
-                    return Ok(None);
-                }
-                Err(e) => {
-                    self.buf.truncate(old);
-                    return Err(PgError::Io(e));
-                }
+            match self.conn.read_timeout(&mut self.buf[self.end..], timeout) {
+                Ok(0) => return Err(PgError::Closed),
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => return Ok(None),
+                Err(e) => return Err(PgError::Io(e)),
             }
         }
     }
 
     /// A whole message already in the buffer, if any.
-    fn buffered(&mut self) -> Result<Option<(u8, Vec<u8>)>, PgError> {
-        let avail = &self.buf[self.start..];
+    fn buffered(&mut self) -> Result<Option<(u8, Range<usize>)>, PgError> {
+        let avail = &self.buf[self.start..self.end];
         if avail.len() < 5 {
             return Ok(None);
         }
@@ -329,7 +340,7 @@ impl PgConn {
             return Ok(None);
         }
         let tag = avail[0];
-        let body = avail[5..len + 1].to_vec();
+        let body = self.start + 5..self.start + len + 1;
         self.start += len + 1;
         Ok(Some((tag, body)))
     }
@@ -387,23 +398,49 @@ impl PgConn {
             .and_then(|r| r.rows.into_iter().next()?.into_iter().next()?))
     }
 
-    /// Starts a query whose rows are read one by one with
-    /// [`next_row`](Self::next_row) (the snapshot reads tables this way).
-    pub fn start_query(&mut self, sql: &str) -> Result<(), PgError> {
-        let mut body = sql.as_bytes().to_vec();
-        body.push(0);
-        self.send(b'Q', &body)
+    /// Starts `sql` with the extended query protocol (the snapshot reads
+    /// tables this way), which lets each result column be asked for in
+    /// binary (`binary[i]`) or text; read its rows with
+    /// [`next_data_row`](Self::next_data_row). Parse, Bind, Execute and Sync
+    /// go in one write.
+    pub fn start_extended(&mut self, sql: &str, binary: &[bool]) -> Result<(), PgError> {
+        let columns = u16::try_from(binary.len())
+            .map_err(|_| PgError::Protocol(format!("{} result columns are too many to bind", binary.len())))?;
+        let mut out = Vec::with_capacity(sql.len() + 2 * binary.len() + 64);
+        let mut message = |tag: u8, body: &[u8]| {
+            out.push(tag);
+            out.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
+            out.extend_from_slice(body);
+        };
+        // Parse: unnamed statement, no parameter types.
+        let mut parse = Vec::with_capacity(sql.len() + 4);
+        parse.push(0);
+        parse.extend_from_slice(sql.as_bytes());
+        parse.extend_from_slice(&[0, 0, 0]);
+        message(b'P', &parse);
+        // Bind: unnamed portal and statement, no parameters, a format per column.
+        let mut bind = vec![0, 0, 0, 0, 0, 0];
+        bind.extend_from_slice(&columns.to_be_bytes());
+        for b in binary {
+            bind.extend_from_slice(&u16::from(*b).to_be_bytes());
+        }
+        message(b'B', &bind);
+        // Execute: unnamed portal, every row.
+        message(b'E', &[0, 0, 0, 0, 0]);
+        message(b'S', &[]);
+        self.conn.write_all(&out).map_err(PgError::Io)
     }
 
-    /// The next data row of a query started with `start_query`; `None` once
-    /// the server is ready again.
-    pub fn next_row(&mut self) -> Result<Option<Vec<Option<String>>>, PgError> {
+    /// The next DataRow body of a query started with `start_extended`, borrowed
+    /// from the read buffer (read it with [`cells`]); `None` once the server
+    /// is ready again.
+    pub fn next_data_row(&mut self) -> Result<Option<&[u8]>, PgError> {
         let mut error = None;
         loop {
-            let (tag, body) = self.expect_message(Duration::from_secs(600))?;
+            let (tag, body) = self.frame(ROW_WAIT)?.ok_or(PgError::Timeout(ROW_WAIT))?;
             match tag {
-                b'D' if error.is_none() => return Ok(Some(data_row(&body)?)),
-                b'E' => error = Some(PgError::server(&body)),
+                b'D' if error.is_none() => return Ok(Some(&self.buf[body])),
+                b'E' => error = Some(PgError::server(&self.buf[body])),
                 b'Z' => return error.map_or(Ok(None), Err),
                 _ => {}
             }
@@ -467,23 +504,50 @@ fn data_row(body: &[u8]) -> Result<Vec<Option<String>>, PgError> {
     let mut row = Vec::with_capacity(n as usize);
     for _ in 0..n {
         let len = r.i32()?;
-        if len < 0 {
-            row.push(None);
-        } else {
-            let bytes = r.take(len as usize)?;
-            row.push(Some(text(bytes)));
-        }
+        row.push(usize::try_from(len).ok().map(|len| r.take(len).map(text)).transpose()?);
     }
     Ok(row)
 }
 
-/// A text-format column as a `String`. Columns are UTF-8 in practice
-/// (queries run with client_encoding UTF8), so `from_utf8`'s fast path is
-/// the norm; anything else is kept, with replacement characters.
+/// A column of a DataRow, borrowed from its body.
+#[derive(Debug)]
+pub enum Field<'a> {
+    /// Text format; borrowed where it is UTF-8 (see [`text_cow`]).
+    Text(Cow<'a, str>),
+    /// Binary format.
+    Binary(&'a [u8]),
+}
+
+/// A DataRow's columns; `binary[i]` says column `i` was asked for in
+/// binary format (columns past its end are text). `None` is SQL NULL.
+pub fn cells<'a>(body: &'a [u8], binary: &[bool]) -> Result<Vec<Option<Field<'a>>>, PgError> {
+    let mut r = Reader::new(body);
+    let n = r.u16()?;
+    let mut row = Vec::with_capacity(n as usize);
+    for i in 0..usize::from(n) {
+        let len = r.i32()?;
+        row.push(match usize::try_from(len) {
+            Ok(len) if binary.get(i) == Some(&true) => Some(Field::Binary(r.take(len)?)),
+            Ok(len) => Some(Field::Text(text_cow(r.take(len)?))),
+            Err(_) => None,
+        });
+    }
+    Ok(row)
+}
+
+/// A text-format column as a `String` (see [`text_cow`]).
 pub fn text(bytes: &[u8]) -> String {
+    text_cow(bytes).into_owned()
+}
+
+/// A text-format column. Columns are UTF-8 in practice (queries run with
+/// client_encoding UTF8), so `from_utf8`'s fast path is the norm (the lossy
+/// conversion checks more slowly); anything else is kept, with replacement
+/// characters.
+fn text_cow(bytes: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_owned(),
-        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 

@@ -257,7 +257,7 @@ impl TaskState {
             timestamp: record.timestamp,
             headers,
             source_partition: batch.packer.name(NameSlot::Partition, record.source_partition),
-            source_offset: batch.packer.push(&record.source_offset)?,
+            source_offset: batch.packer.offset(&record.source_offset)?,
         })
     }
 }

@@ -16,8 +16,9 @@ pub struct Header {
 /// One record produced by a source task.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceRecord {
-    /// Destination topic.
-    pub topic: String,
+    /// Destination topic. Shared: a connector hands every record of a table
+    /// the same one, which costs a reference count, not a copy.
+    pub topic: Arc<str>,
     /// Kafka partition; `None` lets the worker's partitioner choose by key.
     pub kafka_partition: Option<i32>,
     /// Key schema and value; `None` is a null key.
@@ -28,8 +29,8 @@ pub struct SourceRecord {
     pub timestamp: Option<i64>,
     /// Headers.
     pub headers: Vec<Header>,
-    /// Source partition as a JSON object, e.g. `{"server":"db1"}`.
-    pub source_partition: String,
+    /// Source partition as a JSON object, e.g. `{"server":"db1"}`; shared as `topic` is.
+    pub source_partition: Arc<str>,
     /// Source offset as a JSON object, e.g. `{"lsn":42}`.
     pub source_offset: String,
 }
@@ -38,8 +39,8 @@ impl SourceRecord {
     /// A record for `topic` with a null key and value, from the given source
     /// partition and offset (both JSON objects).
     pub fn new(
-        topic: impl Into<String>,
-        source_partition: impl Into<String>,
+        topic: impl Into<Arc<str>>,
+        source_partition: impl Into<Arc<str>>,
         source_offset: impl Into<String>,
     ) -> Self {
         Self {

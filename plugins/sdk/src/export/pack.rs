@@ -4,15 +4,20 @@
 //! records point into. A record then crosses to the worker with no
 //! allocation of its own on either side.
 
+use std::sync::Arc;
+
 use crate::bindings::weir::connector::types as wit;
 
 /// The shared parts of a batch being packed.
 #[derive(Default)]
 pub struct Packer {
-    names: Vec<String>,
+    names: Vec<Arc<str>>,
     /// Index in `names` of the name last looked up, per [`NameSlot`]:
     /// consecutive records nearly always share their topic and partition.
     last: [usize; 2],
+    /// Where the last source offset was written: records in a row often
+    /// carry the same one (a snapshot's rows), which is then written once.
+    last_offset: Option<wit::Span>,
     /// UTF-8 only so far (JSON and offsets), hence a `String` for `weir_json`'s writers.
     pub bytes: String,
 }
@@ -30,11 +35,13 @@ pub struct TooLarge;
 
 impl Packer {
     /// The index of `name` in `names`, adding it if new.
-    pub fn name(&mut self, slot: NameSlot, name: String) -> u32 {
+    pub fn name(&mut self, slot: NameSlot, name: Arc<str>) -> u32 {
         let slot = slot as usize;
+        // The same `Arc` as last time is the usual case, and needs no compare.
+        let same = |n: &Arc<str>| Arc::ptr_eq(n, &name) || *n == name;
         let index = match self.names.get(self.last[slot]) {
-            Some(n) if *n == name => self.last[slot],
-            _ => match self.names.iter().position(|n| *n == name) {
+            Some(n) if same(n) => self.last[slot],
+            _ => match self.names.iter().position(same) {
                 Some(i) => i,
                 None => {
                     self.names.push(name);
@@ -62,9 +69,23 @@ impl Packer {
         self.span_from(start)
     }
 
+    /// The span of a record's source offset: the last one's again when it
+    /// is the same text, else `offset` appended.
+    pub fn offset(&mut self, offset: &str) -> Result<wit::Span, TooLarge> {
+        if let Some(last) = self.last_offset {
+            let (start, len) = (last.start as usize, last.len as usize);
+            if self.bytes.get(start..start + len) == Some(offset) {
+                return Ok(last);
+            }
+        }
+        let span = self.push(offset)?;
+        self.last_offset = Some(span);
+        Ok(span)
+    }
+
     /// The batch's `names` and `bytes`.
     pub fn finish(self) -> (Vec<String>, Vec<u8>) {
-        (self.names, self.bytes.into_bytes())
+        (self.names.iter().map(|n| n.to_string()).collect(), self.bytes.into_bytes())
     }
 }
 
@@ -73,19 +94,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_are_stored_once_and_spans_point_at_what_was_written() {
+    fn names_and_repeated_offsets_are_stored_once_and_spans_point_at_what_was_written() {
         let mut p = Packer::default();
         assert_eq!(p.name(NameSlot::Topic, "orders".into()), 0);
         assert_eq!(p.name(NameSlot::Partition, "{\"server\":\"a\"}".into()), 1);
         assert_eq!(p.name(NameSlot::Topic, "orders".into()), 0);
         assert_eq!(p.name(NameSlot::Topic, "{\"server\":\"a\"}".into()), 1, "found though not last in its slot");
         assert_eq!(p.name(NameSlot::Topic, "customers".into()), 2);
-        let a = p.push("{\"lsn\":1}").unwrap();
-        let b = p.push("{\"lsn\":22}").unwrap();
+        let a = p.offset("{\"lsn\":1}").unwrap();
+        let again = p.offset("{\"lsn\":1}").unwrap();
+        let b = p.offset("{\"lsn\":22}").unwrap();
+        assert_eq!((again.start, again.len), (a.start, a.len), "the same offset twice in a row is written once");
         let (names, bytes) = p.finish();
         assert_eq!(names, ["orders", "{\"server\":\"a\"}", "customers"]);
         let text = |s: wit::Span| &bytes[s.start as usize..(s.start + s.len) as usize];
         assert_eq!(text(a), b"{\"lsn\":1}");
         assert_eq!(text(b), b"{\"lsn\":22}");
+        assert_eq!(b.start, a.start + a.len, "nothing written between them");
     }
 }

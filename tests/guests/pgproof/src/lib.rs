@@ -204,7 +204,7 @@ impl PgProofTask {
                     // pgoutput timestamps are microseconds since 2000-01-01.
                     let millis = commit_ts / 1000 + 946_684_800_000;
                     out.push(
-                        SourceRecord::new(&relation.topic, &self.partition, &offset)
+                        SourceRecord::new(relation.topic.as_str(), self.partition.as_str(), &offset)
                             .value(Some(relation.schema.clone()), value)
                             .timestamp(millis),
                     );
