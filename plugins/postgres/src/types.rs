@@ -618,6 +618,13 @@ fn numeric_value(text: &str, precision: u32, scale: i32, modes: &Modes) -> Resul
                 .to_string()
         });
     }
+    // The per-row common case, spared the general `Decimal`.
+    if precision != 0
+        && modes.decimal == DecimalMode::Precise
+        && let Some(bytes) = decimal::precise_bytes(text, scale)
+    {
+        return Ok(Value::Bytes(bytes));
+    }
     let d = Decimal::parse(text).map_err(|e| e.to_string())?;
     if precision == 0 {
         if modes.decimal == DecimalMode::Precise {
