@@ -21,8 +21,31 @@ pub fn cpu_seconds(pid: &str) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-/// A port nothing listens on right now.
+/// A port nothing listens on right now, chosen below the kernel's ephemeral
+/// range: a port from that range can be taken by any outgoing connection
+/// (a database client's, say) between a worker's stop and its restart on
+/// the same port, which then fails with "Address already in use".
 pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    // Handed out in turn within this process, so tests running side by side
+    // never probe the same port at the same moment; the start differs per process.
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const FLOOR: u32 = 10_000;
+    let ceiling = fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32_768)
+        .clamp(FLOOR + 1_000, 65_535);
+    let span = ceiling - FLOOR;
+    let start = std::process::id().wrapping_mul(7_919) % span;
+    for _ in 0..span {
+        let port = FLOOR + (start + NEXT.fetch_add(1, Ordering::Relaxed)) % span;
+        if let Ok(port) = u16::try_from(port)
+            && TcpListener::bind(("127.0.0.1", port)).is_ok()
+        {
+            return port;
+        }
+    }
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("binding an ephemeral port")
 }
 
