@@ -18,6 +18,8 @@ mod certs;
 mod limit;
 #[path = "../tests/support/mariadb.rs"]
 mod mariadb;
+#[path = "support/snapshot.rs"]
+mod snapshot;
 #[path = "../tests/support/worker.rs"]
 mod worker;
 
@@ -138,22 +140,13 @@ fn main() {
         assert!(ok, "mariadb --quick failed");
         t.elapsed()
     };
-    // From the connector's creation to the last row in the log. Each run has
-    // a worker of its own, whose log is deleted after it: the next run would
-    // otherwise share the machine with the writeback of this one's.
+    // From the connector's creation to the last row in the log.
     let snapshot_once = |run: usize| {
-        let data = dir.path().join(format!("snap{run}"));
-        let w = Worker::start(&data, &[]);
-        let name = format!("snap{run}");
-        let (config, _) = connector(&db, &name, "initial_only", &file, start);
-        let t = Instant::now();
-        w.create(&name, config);
-        let topic = format!("{name}.shop.orders");
-        w.wait_for("every row snapshotted", Duration::from_secs(600), |w| w.topic_len(&topic) >= events);
-        let elapsed = t.elapsed();
-        drop(w);
-        std::fs::remove_dir_all(&data).expect("removing the run's data");
-        elapsed
+        snapshot::timed(&dir.path().join(format!("snap{run}")), events, |w| {
+            let name = format!("snap{run}");
+            w.create(&name, connector(&db, &name, "initial_only", &file, start).0);
+            format!("{name}.shop.orders")
+        })
     };
     let (select, snap) = Limit::interleaved(select_once, snapshot_once);
     let select_rate = select.rate(events);

@@ -17,6 +17,8 @@ mod certs;
 mod limit;
 #[path = "../tests/support/postgres.rs"]
 mod postgres;
+#[path = "support/snapshot.rs"]
+mod snapshot;
 #[path = "../tests/support/worker.rs"]
 mod worker;
 
@@ -122,21 +124,13 @@ fn main() {
         t.elapsed()
     };
     // From the connector's creation (a new slot and its exported snapshot)
-    // to the last row in the log. Each run has a worker of its own, whose
-    // log is deleted after it: the next run would otherwise share the
-    // machine with the writeback of this one's few hundred megabytes.
+    // to the last row in the log.
     let snapshot_once = |run: usize| {
-        let data = dir.path().join(format!("snap{run}"));
-        let w = Worker::start(&data, &[]);
-        let name = format!("snap{run}");
-        let t = Instant::now();
-        w.create(&name, connector(&pg, &name, &format!("snap_slot_{run}"), "initial_only"));
-        let topic = format!("{name}.public.orders");
-        w.wait_for("every row snapshotted", Duration::from_secs(600), |w| w.topic_len(&topic) >= ROWS);
-        let elapsed = t.elapsed();
-        drop(w);
-        std::fs::remove_dir_all(&data).expect("removing the run's data");
-        elapsed
+        snapshot::timed(&dir.path().join(format!("snap{run}")), ROWS, |w| {
+            let name = format!("snap{run}");
+            w.create(&name, connector(&pg, &name, &format!("snap_slot_{run}"), "initial_only"));
+            format!("{name}.public.orders")
+        })
     };
     let (copy, snap) = Limit::interleaved(copy_once, snapshot_once);
     let copy_rate = copy.rate(ROWS);

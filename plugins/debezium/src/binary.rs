@@ -64,13 +64,29 @@ pub fn base64_url_safe(bytes: &[u8]) -> String {
 
 /// Lowercase hex, two digits a byte.
 pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
+    push_hex(&mut out, bytes);
+    out
+}
+
+/// A UUID as PostgreSQL and MySQL print one: lowercase hex, 8-4-4-4-12.
+pub fn uuid(bytes: &[u8; 16]) -> String {
+    let mut out = String::with_capacity(36);
+    for (i, group) in [&bytes[..4], &bytes[4..6], &bytes[6..8], &bytes[8..10], &bytes[10..]].into_iter().enumerate() {
+        if i > 0 {
+            out.push('-');
+        }
+        push_hex(&mut out, group);
+    }
+    out
+}
+
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for b in bytes {
         out.push(DIGITS[usize::from(b >> 4)] as char);
         out.push(DIGITS[usize::from(b & 0x0f)] as char);
     }
-    out
 }
 
 /// Standard base64 (padding optional).

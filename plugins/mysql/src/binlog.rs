@@ -9,7 +9,6 @@
 //! the v2 rows events (30-32). MariaDB writes rows events as v1 (23-25).
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::cell::Cell;
@@ -250,15 +249,7 @@ impl MysqlGtid {
     /// `uuid:gno`, the UUID lower-case with dashes, as `gtid_executed`
     /// writes it.
     pub fn text(&self) -> String {
-        let mut s = String::with_capacity(58);
-        for (i, b) in self.sid.iter().enumerate() {
-            if matches!(i, 4 | 6 | 8 | 10) {
-                s.push('-');
-            }
-            let _ = write!(s, "{b:02x}");
-        }
-        let _ = write!(s, ":{}", self.gno);
-        s
+        format!("{}:{}", crate::gtid::format_uuid(&self.sid), self.gno)
     }
 }
 

@@ -58,16 +58,7 @@ pub struct Tsid {
 }
 
 /// Formats a uuid as MySQL prints it: lower-case 8-4-4-4-12.
-pub fn format_uuid(uuid: &[u8; 16]) -> String {
-    let mut out = String::with_capacity(36);
-    for (i, b) in uuid.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            out.push('-');
-        }
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
-}
+pub use weir_debezium::binary::uuid as format_uuid;
 
 /// Reads a uuid in 8-4-4-4-12 form, any case.
 pub fn parse_uuid(text: &str) -> Result<[u8; 16], GtidError> {

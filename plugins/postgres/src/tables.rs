@@ -84,13 +84,10 @@ impl Captured {
 
     fn convert(&self, i: usize, cell: Cell<'_>, modes: &Modes) -> Result<Value, ConnectorError> {
         let col = &self.columns[i];
+        let failed = |e: types::TypeError| ConnectorError::fatal(format!("table {}: {e}", self.id.qualified()));
         match cell {
-            Cell::Text(text) => self.converters[i]
-                .value(col, text, modes)
-                .map_err(|e| ConnectorError::fatal(format!("table {}: {e}", self.id.qualified()))),
-            Cell::Binary(bytes) => self.converters[i]
-                .binary_value(col, bytes, modes)
-                .map_err(|e| ConnectorError::fatal(format!("table {}: {e}", self.id.qualified()))),
+            Cell::Text(text) => self.converters[i].value(col, text, modes).map_err(failed),
+            Cell::Binary(bytes) => self.converters[i].binary_value(col, bytes, modes).map_err(failed),
             Cell::Unchanged => Ok(types::unavailable_value(col, modes)),
             Cell::Null if col.not_null => Ok(types::missing_value(col, modes)),
             Cell::Null => Ok(Value::Null),

@@ -1,10 +1,11 @@
 //! PostgreSQL column types → Debezium's Connect schemas and values.
 //!
 //! Values arrive in PostgreSQL's text output format (pgoutput tuples and
-//! simple-query results alike, DateStyle ISO, IntervalStyle postgres,
-//! bytea_output hex). Each function mirrors what Debezium 3.x's
-//! `PostgresValueConverter` (with pgjdbc's text parsing) makes of that text,
-//! so events are indistinguishable from Debezium's.
+//! query results alike, DateStyle ISO, IntervalStyle postgres, bytea_output
+//! hex). Each function mirrors what Debezium 3.x's `PostgresValueConverter`
+//! (with pgjdbc's text parsing) makes of that text, so events are
+//! indistinguishable from Debezium's. A snapshot reads a few fixed-width
+//! types in binary instead ([`Converter::binary_value`]), to the same values.
 
 use std::fmt;
 
@@ -262,13 +263,13 @@ fn binary_kind_value(kind: &Kind, bytes: &[u8], modes: &Modes) -> Result<Value, 
             Instant::Infinity(positive) => Value::String(if positive { "infinity" } else { "-infinity" }.into()),
             Instant::Micros(micros) => Value::String(temporal::zoned_timestamp(micros, *p)),
         },
-        Kind::Uuid => Value::String(uuid_text(&exact(bytes)?)),
+        Kind::Uuid => Value::String(weir_debezium::binary::uuid(&exact(bytes)?)),
         _ => return Err("no binary format is read for this type".into()),
     })
 }
 
 /// Days from the Unix epoch to PostgreSQL's (2000-01-01).
-const PG_EPOCH_DAYS: i64 = 10_957;
+const PG_EPOCH_DAYS: i64 = PG_EPOCH_OFFSET_US / 86_400_000_000;
 
 /// A timestamp: microseconds since the Unix epoch, or ±infinity.
 enum Instant {
@@ -283,20 +284,6 @@ fn pg_instant(pg_micros: i64) -> Result<Instant, String> {
         i64::MIN => Instant::Infinity(false),
         micros => Instant::Micros(micros.checked_add(PG_EPOCH_OFFSET_US).ok_or("timestamp out of range")?),
     })
-}
-
-/// `8-4-4-4-12` lowercase hex, as PostgreSQL writes a uuid.
-fn uuid_text(bytes: &[u8; 16]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(36);
-    for (i, b) in bytes.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            out.push('-');
-        }
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 0xf)]));
-    }
-    out
 }
 
 /// The value Debezium puts for a NOT NULL column whose image has no value

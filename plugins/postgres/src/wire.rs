@@ -1,6 +1,7 @@
 //! PostgreSQL's frontend/backend protocol (version 3) over a connection the
 //! worker makes for us: startup with TLS and authentication, simple queries
-//! with text results, and the CopyBoth stream replication uses.
+//! with text results, extended-protocol queries with per-column formats
+//! (the snapshot's FETCHes), and the CopyBoth stream replication uses.
 
 use std::borrow::Cow;
 use std::io::Write;
@@ -291,9 +292,7 @@ impl PgConn {
     /// Sends one frontend message.
     pub fn send(&mut self, tag: u8, body: &[u8]) -> Result<(), PgError> {
         let mut msg = Vec::with_capacity(body.len() + 5);
-        msg.push(tag);
-        msg.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
-        msg.extend_from_slice(body);
+        put_message(&mut msg, tag, body);
         self.conn.write_all(&msg).map_err(PgError::Io)
     }
 
@@ -407,27 +406,18 @@ impl PgConn {
         let columns = u16::try_from(binary.len())
             .map_err(|_| PgError::Protocol(format!("{} result columns are too many to bind", binary.len())))?;
         let mut out = Vec::with_capacity(sql.len() + 2 * binary.len() + 64);
-        let mut message = |tag: u8, body: &[u8]| {
-            out.push(tag);
-            out.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
-            out.extend_from_slice(body);
-        };
         // Parse: unnamed statement, no parameter types.
-        let mut parse = Vec::with_capacity(sql.len() + 4);
-        parse.push(0);
-        parse.extend_from_slice(sql.as_bytes());
-        parse.extend_from_slice(&[0, 0, 0]);
-        message(b'P', &parse);
+        put_message(&mut out, b'P', &[&[0], sql.as_bytes(), &[0, 0, 0]].concat());
         // Bind: unnamed portal and statement, no parameters, a format per column.
         let mut bind = vec![0, 0, 0, 0, 0, 0];
         bind.extend_from_slice(&columns.to_be_bytes());
         for b in binary {
             bind.extend_from_slice(&u16::from(*b).to_be_bytes());
         }
-        message(b'B', &bind);
+        put_message(&mut out, b'B', &bind);
         // Execute: unnamed portal, every row.
-        message(b'E', &[0, 0, 0, 0, 0]);
-        message(b'S', &[]);
+        put_message(&mut out, b'E', &[0, 0, 0, 0, 0]);
+        put_message(&mut out, b'S', &[]);
         self.conn.write_all(&out).map_err(PgError::Io)
     }
 
@@ -498,15 +488,28 @@ impl PgConn {
     }
 }
 
-fn data_row(body: &[u8]) -> Result<Vec<Option<String>>, PgError> {
+/// Appends a frontend message: its tag, length and body.
+fn put_message(out: &mut Vec<u8>, tag: u8, body: &[u8]) {
+    out.push(tag);
+    out.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
+    out.extend_from_slice(body);
+}
+
+/// A DataRow's columns, each made by `column(index, bytes)`; `None` is SQL NULL.
+fn columns<'a, T>(body: &'a [u8], mut column: impl FnMut(usize, &'a [u8]) -> T) -> Result<Vec<Option<T>>, PgError> {
     let mut r = Reader::new(body);
     let n = r.u16()?;
     let mut row = Vec::with_capacity(n as usize);
-    for _ in 0..n {
+    for i in 0..usize::from(n) {
         let len = r.i32()?;
-        row.push(usize::try_from(len).ok().map(|len| r.take(len).map(text)).transpose()?);
+        // A negative length is NULL.
+        row.push(usize::try_from(len).ok().map(|len| r.take(len).map(|bytes| column(i, bytes))).transpose()?);
     }
     Ok(row)
+}
+
+fn data_row(body: &[u8]) -> Result<Vec<Option<String>>, PgError> {
+    columns(body, |_, bytes| text(bytes))
 }
 
 /// A column of a DataRow, borrowed from its body.
@@ -521,18 +524,10 @@ pub enum Field<'a> {
 /// A DataRow's columns; `binary[i]` says column `i` was asked for in
 /// binary format (columns past its end are text). `None` is SQL NULL.
 pub fn cells<'a>(body: &'a [u8], binary: &[bool]) -> Result<Vec<Option<Field<'a>>>, PgError> {
-    let mut r = Reader::new(body);
-    let n = r.u16()?;
-    let mut row = Vec::with_capacity(n as usize);
-    for i in 0..usize::from(n) {
-        let len = r.i32()?;
-        row.push(match usize::try_from(len) {
-            Ok(len) if binary.get(i) == Some(&true) => Some(Field::Binary(r.take(len)?)),
-            Ok(len) => Some(Field::Text(text_cow(r.take(len)?))),
-            Err(_) => None,
-        });
-    }
-    Ok(row)
+    columns(body, |i, bytes| match binary.get(i) {
+        Some(true) => Field::Binary(bytes),
+        _ => Field::Text(text_cow(bytes)),
+    })
 }
 
 /// A text-format column as a `String` (see [`text_cow`]).
