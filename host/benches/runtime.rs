@@ -79,7 +79,18 @@ fn main() {
 
     // 2. Records across the boundary.
     let class = "io.confluent.kafka.connect.datagen.DatagenConnector";
-    for (quickstart, q) in [("users", Quickstart::Users), ("orders", Quickstart::Orders)] {
+    // The value written by JsonConverter (schemas.enable=false) in the
+    // guest, as the delivery bench's connector has it, and typed.
+    let json = OutputFormat {
+        key: None,
+        value: Some(weir_json::connect::JsonConverter { schemas_enable: false, numeric_decimals: false }),
+    };
+    let cases = [
+        ("users", Quickstart::Users, OutputFormat::default()),
+        ("orders", Quickstart::Orders, OutputFormat::default()),
+        ("orders", Quickstart::Orders, json),
+    ];
+    for (quickstart, q, format) in cases {
         let mut instance = rt
             .instantiate(&plugin, Arc::new(Grants::default()), limits, HostServices::detached("bench"))
             .expect("instantiate");
@@ -88,7 +99,7 @@ fn main() {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
-        let task = instance.open_task(class, 0, &config, OutputFormat::default()).expect("call").expect("open");
+        let task = instance.open_task(class, 0, &config, format).expect("call").expect("open");
         let run_for = Duration::from_secs(3);
         let (cpu0, t) = (cpu_time(), Instant::now());
         let mut records = 0usize;
@@ -109,7 +120,8 @@ fn main() {
             }
         }
         let native_rate = native as f64 / t.elapsed().as_secs_f64();
-        println!("records across the boundary (quickstart {quickstart}, batches of up to 1000)");
+        let encoding = if format.value.is_some() { "value as JSON" } else { "typed" };
+        println!("records across the boundary (quickstart {quickstart}, {encoding}, batches of up to 1000)");
         println!(
             "  wasm poll -> host records  {:>12.0} records/s   ({:.2} us CPU per record)",
             wasm_rate,

@@ -172,6 +172,7 @@ impl Snapshot {
         let key = table.key(row, modes, true)?;
         let after = table.row(row, modes, true)?;
         let offset = if last_in_snapshot { self.offset(true).to_json() } else { self.offset_json.clone() };
-        Ok(emitter.change_with_source(table, Op::Read, key, None, Some(after), source, None, offset))
+        let now_ns = weir_debezium::envelope::now_ns();
+        Ok(emitter.change_with_source(table, Op::Read, key, None, Some(after), source, None, offset, now_ns))
     }
 }

@@ -136,11 +136,12 @@ impl Emitter {
         offset: String,
     ) -> SourceRecord {
         let source = self.source_value(&table.id.schema, &table.id.table, at);
-        self.change_with_source(table, op, key, before, after, source, tx_block, offset)
+        self.change_with_source(table, op, key, before, after, source, tx_block, offset, envelope::now_ns())
     }
 
     /// [`change`](Self::change) with a `source` struct the caller built (a
-    /// snapshot shares one between the rows of a table).
+    /// snapshot shares one between the rows of a table) and the processing
+    /// time it read (a snapshot reads it once for several rows).
     #[allow(clippy::too_many_arguments)]
     pub fn change_with_source(
         &self,
@@ -152,8 +153,8 @@ impl Emitter {
         source: Value,
         tx_block: Option<Value>,
         offset: String,
+        now_ns: i64,
     ) -> SourceRecord {
-        let now_ns = envelope::now_ns();
         let value = envelope::value(op, before, after, source, tx_block, now_ns);
         let key = table.key_schema.as_ref().zip(key);
         envelope::record(&table.topic, &self.partition, offset, &table.envelope, value, key, now_ns)

@@ -7,7 +7,7 @@
 //! is known, which is how `source.snapshot` can say `last` (of the table, of
 //! the whole snapshot) as Debezium does.
 
-use weir_debezium::envelope::Op;
+use weir_debezium::envelope::{Op, RunClock};
 use weir_debezium::source::{Lookahead, SnapshotMarker, SnapshotSources};
 use weir_sdk::{ConnectorError, SourceRecord, Value};
 
@@ -43,6 +43,10 @@ pub struct Snapshot {
     offsets: [String; 2],
     /// The `source` structs the rows share.
     sources: SnapshotSources,
+    /// The rows' processing time, read once for several rows, and afresh
+    /// after the connection read (and so may have waited): at `reads`.
+    clock: RunClock,
+    reads: u64,
 }
 
 impl Snapshot {
@@ -75,6 +79,8 @@ impl Snapshot {
             fetch_size: fetch_size.max(1),
             offsets: [offset(false), offset(true)],
             sources: SnapshotSources::default(),
+            clock: RunClock::default(),
+            reads: 0,
         }
     }
 
@@ -92,6 +98,8 @@ impl Snapshot {
         modes: &Modes,
     ) -> Result<(Vec<SourceRecord>, bool), ConnectorError> {
         let mut out = Vec::new();
+        // The host may have waited since the last batch.
+        self.clock.reset();
         while self.current < self.tables.len() {
             if !self.cursor_open {
                 let table = &self.tables[self.current];
@@ -120,6 +128,10 @@ impl Snapshot {
                     let cells = cells(body, &self.binary)?;
                     let table = &self.tables[self.current];
                     let row = (table.key(&cells, modes)?, table.row(&cells, modes)?);
+                    if conn.reads() != self.reads {
+                        self.reads = conn.reads();
+                        self.clock.reset();
+                    }
                     if let Some((table, row, marker)) = self.rows.push(self.current, row) {
                         out.push(self.record(table, row, marker, emitter));
                     }
@@ -178,6 +190,6 @@ impl Snapshot {
         let table = &self.tables[index];
         let source = self.sources.get(index, marker, || emitter.source_value(&table.id.schema, &table.id.table, &at));
         let offset = self.offsets[usize::from(last_in_snapshot)].clone();
-        emitter.change_with_source(table, Op::Read, key, None, Some(after), source, None, offset)
+        emitter.change_with_source(table, Op::Read, key, None, Some(after), source, None, offset, self.clock.now_ns())
     }
 }

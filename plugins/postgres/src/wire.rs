@@ -152,6 +152,8 @@ pub struct PgConn {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+    /// Reads from the network so far.
+    reads: u64,
     /// `server_version` as the server reported it.
     pub server_version: String,
 }
@@ -162,7 +164,7 @@ impl PgConn {
     /// (`replication=database`).
     pub fn connect(params: &ConnectParams, replication: bool) -> Result<Self, PgError> {
         let conn = Connection::connect(&params.host, params.port, params.connect_timeout).map_err(PgError::Connect)?;
-        let mut pg = Self { conn, buf: Vec::new(), start: 0, end: 0, server_version: String::new() };
+        let mut pg = Self { conn, buf: Vec::new(), start: 0, end: 0, reads: 0, server_version: String::new() };
         pg.negotiate_tls(params)?;
         let mut startup: Vec<(&str, &str)> =
             vec![("user", &params.user), ("database", &params.dbname), ("client_encoding", "UTF8")];
@@ -316,6 +318,7 @@ impl PgConn {
             if self.buf.len() - self.end < READ_CHUNK {
                 self.buf.resize(self.end + READ_CHUNK, 0);
             }
+            self.reads += 1;
             match self.conn.read_timeout(&mut self.buf[self.end..], timeout) {
                 Ok(0) => return Err(PgError::Closed),
                 Ok(n) => self.end += n,
@@ -323,6 +326,12 @@ impl PgConn {
                 Err(e) => return Err(PgError::Io(e)),
             }
         }
+    }
+
+    /// How many times the connection has read from the network: when it
+    /// changes, the caller may have waited for the server.
+    pub fn reads(&self) -> u64 {
+        self.reads
     }
 
     /// A whole message already in the buffer, if any.

@@ -24,7 +24,13 @@
 //! Schemas cross the boundary once per task: the SDK remembers which
 //! [`Schema`] handles it has already sent (by identity of the `Arc`), so build
 //! a table's schema once and reuse it in every record.
+//!
+//! A plugin built with the SDK allocates through its size-class free lists
+//! ([`alloc`]), faster than wasi-libc's allocator for the small blocks a
+//! record is made of; turn off the default `allocator` feature to keep the
+//! system allocator or install your own.
 
+pub mod alloc;
 mod config;
 mod error;
 #[doc(hidden)]
@@ -51,6 +57,12 @@ pub mod bindings {
         default_bindings_module: "weir_sdk::bindings",
     });
 }
+
+/// Plugins allocate through size-class free lists (see [`alloc`]); turn off
+/// the `allocator` feature to keep the system allocator or install another.
+#[cfg(all(feature = "allocator", target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: alloc::SizeClasses = alloc::SizeClasses::new();
 
 /// The WIT contract version this SDK builds plugins for.
 pub const CONTRACT_VERSION: &str = "0.1.0";
