@@ -1,18 +1,28 @@
-//! The allocator plugins get (feature `allocator`, on by default): one free
-//! list per power-of-two size in front of the system allocator.
+//! An allocator a plugin may install: one free list per power-of-two size
+//! in front of the system allocator.
 //!
-//! A connector allocates and frees several small blocks per record (strings,
-//! a struct's fields, the record itself). In `wasm32-wasip2` the system
-//! allocator is wasi-libc's dlmalloc, whose general bookkeeping showed as
-//! 7–16% of a task's time in profiles. Here a block of up to
-//! [`MAX_SMALL`] bytes is a pop from, and its free a push onto, its size's
-//! list. Freed small blocks stay on their list for reuse rather than going
-//! back to the system allocator, so the memory held for them is the peak of
-//! their use; larger blocks go to the system allocator as before.
+//! In `wasm32-wasip2` the system allocator is wasi-libc's dlmalloc. A block
+//! of up to [`MAX_SMALL`] bytes is here a pop from its size's list, and its
+//! free a push. Freed small blocks stay on their list rather than going back
+//! to the system allocator, so the memory held for them is the peak of their
+//! use, with sizes rounded up to a power of two; larger blocks, and growing
+//! past a power of two, go to the system allocator or copy.
 //!
-//! Guests are single-threaded (`wasm32-wasip2` has no threads), which is
-//! what lets the lists go without locks; the global allocator is only
-//! installed for wasm32 without atomics.
+//! Whether that pays depends on the plugin, so it is not the default:
+//! - datagen, whose records are a handful of small blocks each, spends about
+//!   15% less CPU per record (`cargo bench -p weir --bench runtime`);
+//! - the PostgreSQL and MySQL connectors measured the same either way;
+//! - the MongoDB connector was slower (30–70% more CPU per event) and
+//!   held 5 MiB more, so it keeps the system allocator.
+//!
+//! Install it in a plugin's crate (wasm32 only):
+//!
+//! ```ignore
+//! #[cfg(target_arch = "wasm32")]
+//! #[global_allocator]
+//! // SAFETY: wasm32-wasip2 guests are single-threaded.
+//! static ALLOCATOR: weir_sdk::alloc::SizeClasses = unsafe { weir_sdk::alloc::SizeClasses::new() };
+//! ```
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::UnsafeCell;
@@ -34,13 +44,17 @@ pub struct SizeClasses {
     free: UnsafeCell<[*mut u8; CLASSES]>,
 }
 
-// SAFETY: the lists are used from one thread only: installed globally only
-// where there are no threads, and otherwise (tests) used from one thread.
+// SAFETY: the lists have no locks; `new`'s contract is that one thread
+// only uses them.
 unsafe impl Sync for SizeClasses {}
 
 impl SizeClasses {
     /// Empty lists.
-    pub const fn new() -> Self {
+    ///
+    /// # Safety
+    /// Only one thread may ever use the allocator: a wasm32-wasip2 guest
+    /// (which has no threads), or one thread in a test.
+    pub const unsafe fn new() -> Self {
         Self { free: UnsafeCell::new([ptr::null_mut(); CLASSES]) }
     }
 
@@ -71,12 +85,6 @@ impl SizeClasses {
             }
         }
         slab
-    }
-}
-
-impl Default for SizeClasses {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -184,7 +192,8 @@ mod tests {
 
     #[test]
     fn blocks_are_distinct_aligned_reused_and_keep_their_bytes_across_realloc() {
-        let a = SizeClasses::new();
+        // SAFETY: used from this test's thread only.
+        let a = unsafe { SizeClasses::new() };
         let mut live = Vec::new();
         // SAFETY: one thread; every block is freed with the layout it has.
         unsafe {

@@ -25,10 +25,9 @@
 //! [`Schema`] handles it has already sent (by identity of the `Arc`), so build
 //! a table's schema once and reuse it in every record.
 //!
-//! A plugin built with the SDK allocates through its size-class free lists
-//! ([`alloc`]), faster than wasi-libc's allocator for the small blocks a
-//! record is made of; turn off the default `allocator` feature to keep the
-//! system allocator or install your own.
+//! A plugin whose records are a few small allocations each may install
+//! [`alloc::SizeClasses`] as its global allocator; measure first (see that
+//! module).
 
 pub mod alloc;
 mod config;
@@ -57,12 +56,6 @@ pub mod bindings {
         default_bindings_module: "weir_sdk::bindings",
     });
 }
-
-/// Plugins allocate through size-class free lists (see [`alloc`]); turn off
-/// the `allocator` feature to keep the system allocator or install another.
-#[cfg(all(feature = "allocator", target_arch = "wasm32", not(target_feature = "atomics")))]
-#[global_allocator]
-static ALLOCATOR: alloc::SizeClasses = alloc::SizeClasses::new();
 
 /// The WIT contract version this SDK builds plugins for.
 pub const CONTRACT_VERSION: &str = "0.1.0";
