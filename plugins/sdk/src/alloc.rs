@@ -12,7 +12,7 @@
 //! - datagen, whose records are a handful of small blocks each, spends about
 //!   15% less CPU per record (`cargo bench -p weir --bench runtime`);
 //! - the PostgreSQL and MySQL connectors measured the same either way;
-//! - the MongoDB connector was slower (30–70% more CPU per event) and
+//! - the MongoDB connector was slower (30–80% more CPU per event) and
 //!   held 5 MiB more, so it keeps the system allocator.
 //!
 //! Install it in a plugin's crate (wasm32 only):
