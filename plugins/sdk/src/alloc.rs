@@ -15,7 +15,9 @@
 //! - the MongoDB connector was slower (30–80% more CPU per event) and
 //!   held 5 MiB more, so it keeps the system allocator.
 //!
-//! Install it in a plugin's crate (wasm32 only):
+//! Install it in a plugin's crate, for wasm32 only: a plugin's native unit
+//! tests run on several threads. (Not a doctest for the same reason: the
+//! doctest harness has threads too.)
 //!
 //! ```ignore
 //! #[cfg(target_arch = "wasm32")]
