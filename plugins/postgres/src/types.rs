@@ -163,6 +163,13 @@ impl fmt::Display for TypeError {
 
 impl std::error::Error for TypeError {}
 
+impl TypeError {
+    /// `col`'s value `text` (as shown in the error) failed for `reason`.
+    fn new(col: &Column, text: String, reason: String) -> Self {
+        Self { column: col.name.clone(), type_name: col.ty.name.clone(), text, reason }
+    }
+}
+
 /// The Connect schema Debezium gives this column: optional unless NOT NULL,
 /// with `default` when the column default is a literal Debezium converts
 /// (function defaults such as `nextval(...)` give the type's zero, hence
@@ -204,23 +211,15 @@ impl Converter {
 
     /// [`text_value`] for `col`, the column this converter was made for.
     pub fn value(&self, col: &Column, text: &str, modes: &Modes) -> Result<Value, TypeError> {
-        kind_value(&self.kind, text, modes, !col.not_null).map_err(|reason| TypeError {
-            column: col.name.clone(),
-            type_name: col.ty.name.clone(),
-            text: text.chars().take(200).collect(),
-            reason,
-        })
+        kind_value(&self.kind, text, modes, !col.not_null)
+            .map_err(|reason| TypeError::new(col, text.chars().take(200).collect(), reason))
     }
 
     /// The value of `col` from its binary format (for a converter whose
     /// [`binary`](Self::binary) is true): the same value the text gives.
     pub fn binary_value(&self, col: &Column, bytes: &[u8], modes: &Modes) -> Result<Value, TypeError> {
-        binary_kind_value(&self.kind, bytes, modes).map_err(|reason| TypeError {
-            column: col.name.clone(),
-            type_name: col.ty.name.clone(),
-            text: format!("binary {bytes:02x?}"),
-            reason,
-        })
+        binary_kind_value(&self.kind, bytes, modes)
+            .map_err(|reason| TypeError::new(col, format!("binary {bytes:02x?}"), reason))
     }
 }
 
